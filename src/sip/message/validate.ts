@@ -1,0 +1,62 @@
+/** Request checks the parser leaves for later (RFC 3261 §8.2, §20; RFC 4475 §3.3). */
+import { SipParseError } from './errors.ts';
+import { MAX_CSEQ } from './header-values.ts';
+import type { SipRequest } from './message.ts';
+import { isKnownMethod } from './methods.ts';
+import { answerable } from './parser.ts';
+
+const SINGLE = ['call-id', 'cseq', 'from', 'to'];
+const REQUIRED: Array<[string, string]> = [
+  ['via', 'Via'],
+  ['from', 'From'],
+  ['to', 'To'],
+  ['call-id', 'Call-ID'],
+  ['cseq', 'CSeq'],
+];
+
+/**
+ * Returns a 400 {@link SipParseError} (with `partial` when the request can still be answered), or
+ * `undefined` when the request is acceptable. Never throws. Checks:
+ * - Via, From, To, Call-ID, CSeq present (§8.1.1; RFC 4475 insuf). Missing Max-Forwards is
+ *   allowed (RFC 2543 peers, RFC 4475 inv2543).
+ * - exactly one Call-ID, CSeq, From, To line (§7.3.1, §20; RFC 4475 multi01);
+ * - every Via, From, To, Call-ID, CSeq, Contact, Route, Record-Route value parses
+ *   (RFC 4475 badinv01, regbadct);
+ * - CSeq number ≤ 2^32-1 (§8.1.1.5; RFC 4475 scalar02);
+ * - CSeq method equals the request method when the method is known (§8.1.1.5; RFC 4475
+ *   mismatch01); for unknown methods the UA answers 501 (mismatch02);
+ * - a sip/sips Request-URI parses and carries no `?headers` (§19.1.5: headers are not allowed in a
+ *   Request-URI; RFC 4475 escruri — we reject rather than silently drop them).
+ */
+export function validateRequest(req: SipRequest): SipParseError | undefined {
+  try {
+    return check(req);
+  } catch (e) {
+    const why = e instanceof SipParseError ? e.message : `invalid request: ${String(e)}`;
+    return new SipParseError(why, 400, 'Bad Request', answerable(req));
+  }
+}
+
+function check(req: SipRequest): SipParseError | undefined {
+  const fail = (why: string): SipParseError => new SipParseError(why, 400, 'Bad Request', answerable(req));
+  for (const [key, name] of REQUIRED) if (!req.has(key)) return fail(`missing ${name} header`);
+  for (const key of SINGLE) if (req.countLines(key) > 1) return fail(`more than one ${key} header`);
+  if (req.getAll('via').length === 0) return fail('empty Via header');
+  void req.via;
+  void req.from;
+  void req.to;
+  void req.callId;
+  const cseq = req.cseq;
+  if (cseq.seq > MAX_CSEQ) return fail('CSeq number above 2^32-1');
+  if (isKnownMethod(req.method) && cseq.method !== req.method) return fail('CSeq method does not match');
+  void req.contact;
+  void req.route;
+  void req.recordRoute;
+  void req.maxForwards;
+  void req.contentType;
+  const uri = req.uri;
+  if ((uri.scheme === 'sip' || uri.scheme === 'sips') && Object.keys(uri.headers).length > 0) {
+    return fail('headers in the Request-URI');
+  }
+  return undefined;
+}

@@ -1,0 +1,87 @@
+/**
+ * One UDP socket (RFC 3261 §18 over `node:dgram`): each datagram is one message (§18.3).
+ * Judging the bytes is the owner's job; this class only moves datagrams and never lets a socket error escape.
+ */
+import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Endpoint } from '../message/types.ts';
+import type { TransportLogger } from './types.ts';
+import { normalizeAddress } from './via-rules.ts';
+
+/** Callbacks of a {@link UdpTransport}. */
+export interface UdpDelegate {
+  /** A datagram arrived from `source`. */
+  datagram(bytes: Buffer, source: Endpoint): void;
+}
+
+/** A bound UDP socket. */
+export class UdpTransport {
+  private readonly socket: dgram.Socket;
+  private boundPort = 0;
+  private closed = false;
+
+  constructor(
+    private readonly host: string,
+    private readonly delegate: UdpDelegate,
+    private readonly log: TransportLogger,
+  ) {
+    this.socket = dgram.createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    this.socket.on('message', (bytes, rinfo) => {
+      this.delegate.datagram(bytes, {
+        transport: 'UDP',
+        address: normalizeAddress(rinfo.address),
+        port: rinfo.port,
+      });
+    });
+    // A socket error must never crash the process (e.g. ICMP-induced errors on some platforms).
+    this.socket.on('error', (err) => this.log('warn', 'udp-socket-error', { error: err.message }));
+  }
+
+  /** Binds to `host:port` (0 = the OS picks); resolves with the bound port. */
+  bind(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.socket.once('error', onError);
+      this.socket.bind(port, this.host, () => {
+        this.socket.off('error', onError);
+        this.boundPort = this.socket.address().port;
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  /** The bound port (0 before {@link bind}). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Sends one datagram; `onFail` is called asynchronously on failure (DNS, EMSGSIZE, closed socket…). */
+  send(bytes: Buffer, dest: Endpoint, onFail: (err: Error) => void): void {
+    if (this.closed) {
+      queueMicrotask(() => onFail(new Error('UDP transport closed')));
+      return;
+    }
+    try {
+      this.socket.send(bytes, dest.port, dest.address, (err) => {
+        if (err) onFail(err);
+      });
+    } catch (err) {
+      // dgram throws synchronously for some argument errors (e.g. a bad port): report like the others.
+      const e = err instanceof Error ? err : new Error(String(err));
+      queueMicrotask(() => onFail(e));
+    }
+  }
+
+  /** Closes the socket. Idempotent. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve(); // never bound or already closed
+      }
+    });
+  }
+}

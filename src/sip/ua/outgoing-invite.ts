@@ -1,0 +1,123 @@
+/**
+ * The UAC side of one INVITE (RFC 3261 §13.2): provisional responses and early dialogs, the final
+ * answer, CANCEL (§9.1), and the end-to-end ACK of every 2xx — including 2xx from other forks, which are
+ * ACKed and then ended with BYE since only the first one becomes the session (§13.2.2.4).
+ */
+import { UacDialogSet } from '../dialog/index.ts';
+import type { Dialog } from '../dialog/index.ts';
+import type { Endpoint, SipRequest, SipResponse } from '../message/index.ts';
+import type { InviteClientTransaction } from '../transaction/index.ts';
+import { Session } from './session.ts';
+import type { UaContext } from './ua-context.ts';
+
+/** Lifecycle of an {@link OutgoingInvite}. */
+export type OutgoingInviteState = 'calling' | 'early' | 'answered' | 'failed';
+
+/** How an outgoing INVITE failed. */
+export interface InviteFailure {
+  /** The final response, when one arrived. */
+  response?: SipResponse;
+  /** 408 for Timer B, 503 for a transport error (§8.1.3.1), else the response's status. */
+  status: number;
+  cause: 'rejected' | 'timeout' | 'transport-error';
+}
+
+/** An INVITE we sent. */
+export class OutgoingInvite {
+  readonly request: SipRequest;
+  readonly destination: Endpoint;
+  private readonly dialogs: UacDialogSet;
+  private txn: InviteClientTransaction | undefined;
+  private _state: OutgoingInviteState = 'calling';
+  private _session: Session | undefined;
+
+  /** A provisional response; `dialog` is the early dialog when it carried a To tag. */
+  onProgress?: (res: SipResponse, dialog: Dialog | undefined) => void;
+  /** The first 2xx: ACK already sent; the session is established. */
+  onAnswer?: (session: Session, res: SipResponse) => void;
+  /** A final failure (after which nothing else is reported). */
+  onFailure?: (failure: InviteFailure) => void;
+
+  constructor(
+    private readonly ctx: UaContext,
+    request: SipRequest,
+    destination: Endpoint,
+  ) {
+    this.request = request;
+    this.destination = destination;
+    this.dialogs = new UacDialogSet(request);
+  }
+
+  get state(): OutgoingInviteState {
+    return this._state;
+  }
+
+  get session(): Session | undefined {
+    return this._session;
+  }
+
+  /** @internal Starts the client transaction. */
+  start(): void {
+    this.txn = this.ctx.transactions.sendRequest(this.request, this.destination, {
+      onProvisional: (res) => {
+        if (this._state === 'calling') this._state = 'early';
+        const dialog = this.dialogs.onResponse(res);
+        this.onProgress?.(res, dialog);
+      },
+      onFinal: (res) => this.final(res),
+      onTimeout: () => this.fail({ status: 408, cause: 'timeout' }),
+      onTransportError: () => this.fail({ status: 503, cause: 'transport-error' }),
+    }) as InviteClientTransaction;
+  }
+
+  /**
+   * Cancels the INVITE (§9.1). Before any provisional response the CANCEL is held back and sent on the
+   * first one; after a final response it does nothing.
+   */
+  cancel(): void {
+    if (this._state === 'calling' || this._state === 'early') this.txn?.cancel();
+  }
+
+  private final(res: SipResponse): void {
+    if (res.status >= 300) {
+      this.dialogs.onResponse(res);
+      this.fail({ response: res, status: res.status, cause: 'rejected' });
+      return;
+    }
+    const dialog = this.dialogs.onResponse(res);
+    if (dialog === undefined) return; // a 2xx without To tag cannot form a dialog; nothing to ACK it with
+    // Every 2xx (first, forked, retransmitted) is ACKed (§13.2.2.4).
+    const ack = dialog.createAck(this.request.cseq.seq, { invite: this.request });
+    this.ctx.sendAck(ack, this.destination);
+    if (this._session?.dialog === dialog) return; // retransmission of the answer we accepted
+    if (this._state === 'answered' || this._state === 'failed') {
+      // A 2xx from another fork (or after we gave up): a dialog we do not want — end it with BYE.
+      if (!this.extraForks.has(dialog.key)) {
+        this.extraForks.add(dialog.key);
+        const extra = new Session(this.ctx, dialog, this.destination, this.request.body, undefined);
+        void extra.bye();
+      }
+      return;
+    }
+    this._state = 'answered';
+    const session = new Session(
+      this.ctx,
+      dialog,
+      this.destination,
+      this.request.body,
+      this.request.body.length > 0 ? this.request.get('Content-Type') : undefined,
+    );
+    this._session = session;
+    this.ctx.registerSession(session);
+    this.onAnswer?.(session, res);
+  }
+
+  private readonly extraForks = new Set<string>();
+
+  private fail(f: InviteFailure): void {
+    if (this._state === 'answered' || this._state === 'failed') return;
+    this._state = 'failed';
+    this.dialogs.terminateAll();
+    this.onFailure?.(f);
+  }
+}

@@ -1,0 +1,513 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { sequentialIds } from '../../../../src/sip/ids.ts';
+import { createResponse, parseMessage, SipRequest } from '../../../../src/sip/message/index.ts';
+import type { Endpoint, SipResponse } from '../../../../src/sip/message/index.ts';
+import { FakeClock, FakeNetwork } from '../../../../src/sip/testing/index.ts';
+import type { WirePacket } from '../../../../src/sip/testing/index.ts';
+import { TransactionLayer } from '../../../../src/sip/transaction/transaction-layer.ts';
+import type { TransactionLayerStats } from '../../../../src/sip/transaction/transaction-layer.ts';
+import type { ServerTransaction, TransactionUser } from '../../../../src/sip/transaction/transaction-user.ts';
+import type { InviteServerTransaction } from '../../../../src/sip/transaction/invite-server-transaction.ts';
+import type { NonInviteServerTransaction } from '../../../../src/sip/transaction/non-invite-server-transaction.ts';
+import type { InboundMessage } from '../../../../src/sip/transport/types.ts';
+import { clientListener } from './helpers.ts';
+
+const EMPTY: TransactionLayerStats = {
+  clientInvite: 0,
+  clientNonInvite: 0,
+  serverInvite: 0,
+  serverNonInvite: 0,
+  timers: 0,
+};
+
+/** A TU that records everything and runs per-test behaviour. */
+class ScriptedUser implements TransactionUser {
+  readonly log: string[] = [];
+  readonly requests: Array<{ req: SipRequest; txn: ServerTransaction }> = [];
+  readonly cancels: Array<{
+    cancel: SipRequest;
+    cancelTxn: NonInviteServerTransaction;
+    inviteTxn?: InviteServerTransaction;
+  }> = [];
+  readonly acks: SipRequest[] = [];
+  readonly strays: SipResponse[] = [];
+  onRequestDo: (req: SipRequest, txn: ServerTransaction) => void = () => {};
+  onCancelDo: (
+    cancel: SipRequest,
+    cancelTxn: NonInviteServerTransaction,
+    inviteTxn?: InviteServerTransaction,
+  ) => void = () => {};
+  onRequest(req: SipRequest, txn: ServerTransaction): void {
+    this.log.push(`request ${req.method}`);
+    this.requests.push({ req, txn });
+    this.onRequestDo(req, txn);
+  }
+  onCancel(
+    cancel: SipRequest,
+    cancelTxn: NonInviteServerTransaction,
+    inviteTxn: InviteServerTransaction | undefined,
+  ): void {
+    this.log.push(`cancel ${inviteTxn ? 'matched' : 'unmatched'}`);
+    this.cancels.push({ cancel, cancelTxn, inviteTxn });
+    this.onCancelDo(cancel, cancelTxn, inviteTxn);
+  }
+  onAck(ack: SipRequest, _inbound: InboundMessage): void {
+    this.log.push('ack');
+    this.acks.push(ack);
+  }
+  onStrayResponse(res: SipResponse, _inbound: InboundMessage): void {
+    this.log.push(`stray ${res.status}`);
+    this.strays.push(res);
+  }
+}
+
+function setup(transport: 'UDP' | 'TCP' = 'UDP') {
+  const clock = new FakeClock();
+  const net = new FakeNetwork({ clock });
+  const errors: string[] = [];
+  const logger = (level: string, event: string) => {
+    if (level === 'error') errors.push(event);
+  };
+  const alice = net.attach({ address: '10.0.0.1' });
+  const bob = net.attach({ address: '10.0.0.2' });
+  const aliceUser = new ScriptedUser();
+  const bobUser = new ScriptedUser();
+  const a = new TransactionLayer({
+    transport: alice,
+    clock,
+    ids: sequentialIds('a-'),
+    user: aliceUser,
+    logger,
+  });
+  const b = new TransactionLayer({ transport: bob, clock, ids: sequentialIds('b-'), user: bobUser, logger });
+  const bobEp: Endpoint = { transport, address: '10.0.0.2', port: 5060 };
+  const aliceEp: Endpoint = { transport, address: '10.0.0.1', port: 5060 };
+  /** Requests/responses on the wire, as `from→to METHOD|status`. */
+  const wire = (filter?: (p: WirePacket) => boolean): string[] =>
+    net.sent
+      .filter((p) => !filter || filter(p))
+      .map((p) => {
+        const m = p.message;
+        const what =
+          m === undefined
+            ? '?'
+            : m.kind === 'request'
+              ? (m as SipRequest).method
+              : String((m as SipResponse).status);
+        return `${p.from.address === '10.0.0.1' ? 'A' : 'B'}>${what}${p.dropped ? ' (dropped)' : ''}`;
+      });
+  const finish = () => {
+    clock.runUntilIdle();
+    assert.deepEqual(a.stats(), EMPTY, 'alice layer left nothing behind');
+    assert.deepEqual(b.stats(), EMPTY, 'bob layer left nothing behind');
+    assert.deepEqual(errors, []);
+  };
+  return { clock, net, alice, bob, a, b, aliceUser, bobUser, bobEp, aliceEp, wire, finish, errors };
+}
+
+let cseq = 1;
+function request(method: string, opts: { callId?: string; toTag?: string; via?: string } = {}): SipRequest {
+  const headers: Array<[string, string]> = [];
+  if (opts.via) headers.push(['Via', opts.via]);
+  headers.push(
+    ['Max-Forwards', '70'],
+    ['From', '<sip:alice@example.com>;tag=af1'],
+    ['To', `<sip:bob@example.com>${opts.toTag ? ';tag=' + opts.toTag : ''}`],
+    ['Call-ID', opts.callId ?? `call-${cseq}@10.0.0.1`],
+    ['CSeq', `${cseq++} ${method}`],
+    ['Contact', '<sip:alice@10.0.0.1>'],
+  );
+  return new SipRequest(method, 'sip:bob@10.0.0.2', headers);
+}
+
+function answer(req: SipRequest, status: number): SipResponse {
+  return createResponse(req, status, undefined, { toTag: 'bt1' });
+}
+
+describe('TransactionLayer over FakeNetwork', () => {
+  test('non-INVITE: Via added, response matched by branch + CSeq method, nothing left behind', () => {
+    const f = setup();
+    f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 200));
+    const log: string[] = [];
+    const txn = f.a.sendRequest(request('OPTIONS'), f.bobEp, clientListener(log));
+    assert.equal(txn.request.get('via'), 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-a-b1;rport');
+    assert.deepEqual(f.a.stats(), { ...EMPTY, clientNonInvite: 1, timers: 2 });
+    f.clock.advance(0);
+    assert.deepEqual(log, ['final 200 bt1']);
+    assert.equal(txn.state, 'Completed');
+    assert.deepEqual(f.b.stats(), { ...EMPTY, serverNonInvite: 1, timers: 1 }); // Timer J
+    // the response carried bob's received/rport stamping of our Via back to us
+    assert.deepEqual(f.wire(), ['A>OPTIONS', 'B>200']);
+    f.finish();
+    assert.deepEqual(log, ['final 200 bt1', 'terminated']);
+  });
+
+  test('a retransmitted request is absorbed: the TU sees it once, the final is re-sent', () => {
+    const f = setup();
+    let held: { req: SipRequest; txn: ServerTransaction } | undefined;
+    f.bobUser.onRequestDo = (req, txn) => (held = { req, txn });
+    const log: string[] = [];
+    f.a.sendRequest(request('REGISTER'), f.bobEp, clientListener(log));
+    f.clock.advance(1_600); // Trying: retransmissions at 500 and 1500 are absorbed silently
+    assert.deepEqual(f.bobUser.log, ['request REGISTER']);
+    assert.deepEqual(f.wire(), ['A>REGISTER', 'A>REGISTER', 'A>REGISTER']);
+    f.net.dropNext((p) => p.message?.kind === 'response');
+    held!.txn.respond(answer(held!.req, 200));
+    f.clock.advance(2_000); // the 200 is lost; the retransmission at 3500 gets it again from Completed
+    assert.deepEqual(f.wire(), [
+      'A>REGISTER',
+      'A>REGISTER',
+      'A>REGISTER',
+      'B>200 (dropped)',
+      'A>REGISTER',
+      'B>200',
+    ]);
+    assert.deepEqual(log, ['final 200 bt1']);
+    assert.deepEqual(f.bobUser.log, ['request REGISTER']);
+    f.finish();
+  });
+
+  test('server matching keys on branch, sent-by and method (§17.2.3)', () => {
+    const f = setup();
+    const via = (sentBy: string, branch = 'z9hG4bK-same') => `SIP/2.0/UDP ${sentBy};branch=${branch}`;
+    const send = (req: SipRequest) => f.alice.sendRequest(req, f.bobEp);
+    const base = request('OPTIONS', { via: via('10.0.0.1:5060') });
+    send(base);
+    send(base.clone()); // retransmission: absorbed
+    const otherSentBy = base.clone().replaceFirst('via', via('10.0.0.1:5062'));
+    send(otherSentBy); // different sent-by: a new transaction
+    const otherMethod = base.clone();
+    otherMethod.method = 'INFO';
+    otherMethod.set('cseq', `${base.cseq.seq} INFO`);
+    send(otherMethod); // same branch, different method: a new transaction
+    const otherBranch = base.clone().replaceFirst('via', via('10.0.0.1:5060', 'z9hG4bK-other'));
+    send(otherBranch);
+    f.clock.advance(0);
+    assert.deepEqual(f.bobUser.log, [
+      'request OPTIONS',
+      'request OPTIONS',
+      'request INFO',
+      'request OPTIONS',
+    ]);
+    assert.equal(f.b.stats().serverNonInvite, 4);
+    for (const { req, txn } of f.bobUser.requests) txn.respond(answer(req, 200));
+    f.finish();
+  });
+
+  test('INVITE rejected: 100 Trying after 200 ms, 180, 486; ACK built by the client and absorbed by the server', () => {
+    const f = setup();
+    let held: { req: SipRequest; txn: ServerTransaction } | undefined;
+    f.bobUser.onRequestDo = (req, txn) => (held = { req, txn });
+    const log: string[] = [];
+    const txn = f.a.sendRequest(request('INVITE'), f.bobEp, clientListener(log));
+    f.clock.advance(250);
+    assert.deepEqual(f.wire(), ['A>INVITE', 'B>100']);
+    assert.equal(txn.state, 'Proceeding');
+    held!.txn.respond(answer(held!.req, 180));
+    f.clock.advance(0);
+    held!.txn.respond(answer(held!.req, 486));
+    f.clock.advance(0);
+    assert.deepEqual(f.wire(), ['A>INVITE', 'B>100', 'B>180', 'B>486', 'A>ACK']);
+    assert.deepEqual(log, ['provisional 100', 'provisional 180', 'final 486 bt1']);
+    assert.equal(held!.txn.state, 'Confirmed');
+    const ack = f.net.sent[4].message as SipRequest;
+    assert.equal(ack.branch, txn.request.branch);
+    assert.equal(ack.toTag, 'bt1');
+    assert.deepEqual(f.bobUser.log, ['request INVITE'], 'the ACK for a non-2xx never reaches the TU');
+    f.finish();
+    assert.deepEqual(log, ['provisional 100', 'provisional 180', 'final 486 bt1', 'terminated']);
+  });
+
+  test('INVITE accepted (RFC 6026): retransmitted INVITE absorbed, ACK with the same branch goes to the TU', () => {
+    const f = setup();
+    f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 200));
+    f.net.dropNext((p) => p.message?.kind === 'response');
+    const log: string[] = [];
+    const txn = f.a.sendRequest(request('INVITE'), f.bobEp, clientListener(log));
+    f.clock.advance(600); // the 200 was lost; Timer A retransmits the INVITE at 500
+    assert.deepEqual(f.wire(), ['A>INVITE', 'B>200 (dropped)', 'A>INVITE']);
+    assert.deepEqual(f.bobUser.log, ['request INVITE']);
+    // the UAS core retransmits its 2xx (§13.3.1.4) — it passes through the Accepted transaction
+    const server = f.bobUser.requests[0].txn;
+    assert.equal(server.state, 'Accepted');
+    assert.equal(server.respond(server.lastResponse!), true);
+    f.clock.advance(0);
+    assert.deepEqual(log, ['final 200 bt1']);
+    assert.equal(txn.state, 'Accepted');
+    // an ACK reusing the INVITE's branch (RFC 2543-style UAs) matches the Accepted transaction → TU
+    const ack = new SipRequest('ACK', 'sip:bob@10.0.0.2', [
+      ['Via', txn.request.get('via')!],
+      ['From', txn.request.get('from')!],
+      ['To', '<sip:bob@example.com>;tag=bt1'],
+      ['Call-ID', txn.request.callId],
+      ['CSeq', `${txn.request.cseq.seq} ACK`],
+    ]);
+    f.a.sendStateless(ack, f.bobEp);
+    // the end-to-end ACK with its own branch (§17.1.1.3) matches nothing → TU
+    const ack2 = ack.clone().replaceFirst('via', 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-e2e;rport');
+    f.a.sendStateless(ack2, f.bobEp);
+    f.clock.advance(0);
+    assert.deepEqual(f.bobUser.log, ['request INVITE', 'ack', 'ack']);
+    f.finish();
+  });
+
+  test('a 2xx after Timer M is a stray response for the TU', () => {
+    const f = setup();
+    f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 200));
+    const log: string[] = [];
+    f.a.sendRequest(request('INVITE'), f.bobEp, clientListener(log));
+    f.clock.advance(0);
+    const server = f.bobUser.requests[0].txn;
+    f.clock.advance(32_000); // Timer M and Timer L
+    assert.deepEqual(f.a.stats(), EMPTY);
+    f.b.sendStateless(server.lastResponse!, undefined);
+    f.clock.advance(0);
+    assert.deepEqual(f.aliceUser.log, ['stray 200']);
+    assert.equal(f.aliceUser.strays[0].toTag, 'bt1');
+    f.finish();
+  });
+
+  test('CANCEL (§9.1/§9.2): held until a provisional, matched to the INVITE server transaction, 487', () => {
+    const f = setup();
+    f.bobUser.onRequestDo = () => {};
+    f.bobUser.onCancelDo = (cancel, cancelTxn, inviteTxn) => {
+      cancelTxn.respond(answer(cancel, 200));
+      inviteTxn!.respond(answer(inviteTxn!.request, 487));
+    };
+    const log: string[] = [];
+    const txn = f.a.sendRequest(request('INVITE'), f.bobEp, clientListener(log));
+    assert.equal(txn.kind, 'invite');
+    if (txn.kind !== 'invite') return;
+    txn.cancel();
+    f.clock.advance(100);
+    assert.deepEqual(f.wire(), ['A>INVITE'], 'no CANCEL before a provisional');
+    f.clock.advance(150); // 100 Trying at 200 → CANCEL goes out
+    assert.deepEqual(f.wire(), ['A>INVITE', 'B>100', 'A>CANCEL', 'B>200', 'B>487', 'A>ACK']);
+    assert.deepEqual(f.bobUser.log, ['request INVITE', 'cancel matched']);
+    const { cancel, inviteTxn } = f.bobUser.cancels[0];
+    assert.equal(inviteTxn, f.bobUser.requests[0].txn);
+    assert.equal(cancel.branch, txn.request.branch);
+    assert.deepEqual(log, ['provisional 100', 'final 487 bt1']);
+    f.finish();
+  });
+
+  test('CANCEL matching no transaction is answered 481 by the layer', () => {
+    const f = setup();
+    const cancel = request('CANCEL', { via: 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-nothing' });
+    f.alice.sendRequest(cancel, f.bobEp);
+    f.clock.advance(0);
+    assert.deepEqual(f.wire(), ['A>CANCEL', 'B>481']);
+    assert.deepEqual(f.bobUser.log, []);
+    assert.deepEqual(f.aliceUser.log, ['stray 481']);
+    f.finish();
+  });
+
+  test('CANCEL after the final response: the TU decides (200 to the CANCEL only)', () => {
+    const f = setup();
+    f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 200));
+    f.bobUser.onCancelDo = (cancel, cancelTxn, inviteTxn) => {
+      assert.equal(inviteTxn?.state, 'Accepted');
+      cancelTxn.respond(answer(cancel, 200));
+    };
+    const inv = request('INVITE', { via: 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-late' });
+    f.alice.sendRequest(inv, f.bobEp);
+    f.clock.advance(0);
+    const cancel = request('CANCEL', {
+      via: 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-late',
+      callId: inv.callId,
+    });
+    cancel.set('cseq', `${inv.cseq.seq} CANCEL`);
+    f.alice.sendRequest(cancel, f.bobEp);
+    f.clock.advance(0);
+    assert.deepEqual(f.bobUser.log, ['request INVITE', 'cancel matched']);
+    assert.deepEqual(f.wire(), ['A>INVITE', 'B>200', 'A>CANCEL', 'B>200']);
+    f.finish();
+  });
+
+  test('RFC 2543 matching (no magic cookie): Request-URI, tags, Call-ID, CSeq, top Via', () => {
+    const f = setup();
+    f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 486));
+    const inv = request('INVITE', { via: 'SIP/2.0/UDP 10.0.0.1:5060' });
+    f.alice.sendRequest(inv, f.bobEp);
+    f.alice.sendRequest(inv, f.bobEp); // retransmission → 486 again
+    f.clock.advance(0);
+    assert.deepEqual(f.bobUser.log, ['request INVITE']);
+    const server = f.bobUser.requests[0].txn;
+    assert.equal(server.state, 'Completed');
+    // ACK: same R-URI, From tag, Call-ID, CSeq number, top Via; To tag of the response
+    const ack = new SipRequest('ACK', inv.uriText, [
+      ['Via', 'SIP/2.0/UDP 10.0.0.1:5060'],
+      ['From', inv.get('from')!],
+      ['To', '<sip:bob@example.com>;tag=bt1'],
+      ['Call-ID', inv.callId],
+      ['CSeq', `${inv.cseq.seq} ACK`],
+    ]);
+    f.alice.sendRequest(ack, f.bobEp);
+    f.clock.advance(0);
+    assert.equal(server.state, 'Confirmed');
+    assert.deepEqual(f.bobUser.log, ['request INVITE'], 'ACK absorbed');
+    // a different CSeq is a different transaction
+    const inv2 = inv.clone().set('cseq', `${inv.cseq.seq + 1} INVITE`);
+    f.alice.sendRequest(inv2, f.bobEp);
+    f.clock.advance(0);
+    assert.deepEqual(f.bobUser.log, ['request INVITE', 'request INVITE']);
+    assert.deepEqual(
+      f.wire().filter((w) => w.startsWith('B')),
+      ['B>486', 'B>486', 'B>486'],
+    );
+    f.finish();
+  });
+
+  test('RFC 4475 badbranch: branch=z9hG4bK alone falls back to RFC 2543 matching', () => {
+    const f = setup();
+    f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 200));
+    const opt = request('OPTIONS', { via: 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK' });
+    f.alice.sendRequest(opt, f.bobEp);
+    f.alice.sendRequest(opt, f.bobEp);
+    // same bare cookie but another Call-ID: must NOT be taken for a retransmission
+    f.alice.sendRequest(request('OPTIONS', { via: 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK' }), f.bobEp);
+    f.clock.advance(0);
+    assert.deepEqual(f.bobUser.log, ['request OPTIONS', 'request OPTIONS']);
+    f.finish();
+  });
+
+  test('RFC 4475 inv2543.dat: accepted once, its retransmission absorbed', (t) => {
+    const file = resolve(process.cwd(), '../shared/rfc4475/inv2543.dat');
+    if (!existsSync(file)) {
+      t.diagnostic(`missing ${file}`);
+      assert.fail(`RFC 4475 corpus missing at ${file}`);
+    }
+    const f = setup();
+    f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 486));
+    const msg = parseMessage(readFileSync(file)) as SipRequest;
+    f.alice.sendRequest(msg, f.bobEp);
+    f.alice.sendRequest(msg, f.bobEp);
+    f.clock.advance(0);
+    assert.deepEqual(f.bobUser.log, ['request INVITE']);
+    assert.equal(f.bobUser.requests[0].req.branch, undefined);
+    f.finish();
+  });
+
+  test('TCP: connection refused → transport error to the listener, transaction removed (§17.1.4)', () => {
+    const f = setup('TCP');
+    const log: string[] = [];
+    f.a.sendRequest(
+      request('OPTIONS'),
+      { transport: 'TCP', address: '10.0.0.99', port: 5060 },
+      clientListener(log),
+    );
+    f.a.sendRequest(
+      request('INVITE'),
+      { transport: 'TCP', address: '10.0.0.99', port: 5060 },
+      clientListener(log),
+    );
+    f.clock.advance(0);
+    assert.deepEqual(log, ['transport-error', 'terminated', 'transport-error', 'terminated']);
+    f.finish();
+  });
+
+  test('TCP: INVITE/486/ACK with zero-length D, I; no retransmissions', () => {
+    const f = setup('TCP');
+    f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 486));
+    const log: string[] = [];
+    const txn = f.a.sendRequest(request('INVITE'), f.bobEp, clientListener(log));
+    f.clock.advance(0);
+    assert.equal(txn.state, 'Terminated');
+    assert.equal(f.bobUser.requests[0].txn.state, 'Terminated');
+    assert.deepEqual(f.wire(), ['A>INVITE', 'B>486', 'A>ACK']);
+    assert.match(txn.request.get('via')!, /^SIP\/2\.0\/TCP 10\.0\.0\.1:5060;branch=z9hG4bK-a-b\d+;rport$/);
+    f.finish();
+  });
+
+  test('a TU that throws does not escape the layer', () => {
+    const f = setup();
+    f.bobUser.onRequestDo = () => {
+      throw new Error('TU bug');
+    };
+    f.a.sendRequest(request('MESSAGE'), f.bobEp, { onFinal() {} });
+    f.clock.advance(0);
+    assert.deepEqual(f.errors, ['transaction-user-threw']);
+    f.errors.length = 0;
+    f.a.close();
+    f.b.close();
+    assert.deepEqual(f.a.stats(), EMPTY);
+    assert.deepEqual(f.b.stats(), EMPTY);
+  });
+
+  test('close() stops every transaction and timer; sendRequest after close throws', () => {
+    const f = setup();
+    const log: string[] = [];
+    f.a.sendRequest(request('INVITE'), f.bobEp, clientListener(log));
+    f.a.sendRequest(request('OPTIONS'), f.bobEp, clientListener(log));
+    f.clock.advance(0);
+    assert.equal(f.b.stats().serverInvite, 1);
+    f.a.close();
+    f.b.close();
+    assert.deepEqual(f.a.stats(), EMPTY);
+    assert.deepEqual(f.b.stats(), EMPTY);
+    assert.throws(() => f.a.sendRequest(request('OPTIONS'), f.bobEp, clientListener(log)), /closed/);
+    f.clock.runUntilIdle();
+    assert.deepEqual(log, []);
+  });
+
+  test('server side transport error reaches the transaction hook; the INVITE transaction keeps its state (RFC 6026)', () => {
+    const f = setup('TCP');
+    let held: { req: SipRequest; txn: ServerTransaction } | undefined;
+    f.bobUser.onRequestDo = (req, txn) => (held = { req, txn });
+    f.a.sendRequest(request('INVITE'), f.bobEp, { onFinal() {} });
+    f.clock.advance(0);
+    const errors: string[] = [];
+    held!.txn.onTransportError = (err) => errors.push(err.cause.message);
+    f.a.close();
+    void f.alice.close(); // alice disappears: bob's response cannot be delivered
+    held!.txn.respond(answer(held!.req, 486));
+    f.clock.advance(0);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /ECONNREFUSED/);
+    assert.equal(held!.txn.state, 'Completed');
+    f.clock.runUntilIdle(); // Timer H ends it
+    assert.deepEqual(f.b.stats(), EMPTY);
+  });
+
+  test('metrics hook counts events with string literals', () => {
+    const clock = new FakeClock();
+    const net = new FakeNetwork({ clock });
+    const counts = new Map<string, number>();
+    const metrics = (m: string) => counts.set(m, (counts.get(m) ?? 0) + 1);
+    const alice = net.attach({ address: '10.0.0.1' });
+    const bob = net.attach({ address: '10.0.0.2' });
+    const bobUser = new ScriptedUser();
+    bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 200));
+    const a = new TransactionLayer({
+      transport: alice,
+      clock,
+      ids: sequentialIds('a-'),
+      user: new ScriptedUser(),
+      metrics,
+    });
+    new TransactionLayer({ transport: bob, clock, ids: sequentialIds('b-'), user: bobUser, metrics });
+    net.dropNext((p) => p.message?.kind === 'response');
+    a.sendRequest(
+      request('OPTIONS'),
+      { transport: 'UDP', address: '10.0.0.2', port: 5060 },
+      { onFinal() {} },
+    );
+    clock.runUntilIdle();
+    assert.deepEqual(Object.fromEntries(counts), {
+      'client-created': 1,
+      'server-created': 1,
+      'request-retransmitted': 1,
+      'response-retransmitted': 1,
+      terminated: 2,
+    });
+  });
+
+  test('ACK is refused by sendRequest', () => {
+    const f = setup();
+    assert.throws(() => f.a.sendRequest(request('ACK'), f.bobEp, { onFinal() {} }), TypeError);
+    f.finish();
+  });
+});
