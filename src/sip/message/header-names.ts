@@ -25,6 +25,12 @@ export interface HeaderName {
   readonly list: boolean;
   /** Eager-parse id (`H_*`). */
   readonly id: number;
+  /** Bytes of `name + ': '`, what the serializer writes before the value. */
+  readonly prefix: Uint8Array;
+}
+
+function makeName(key: string, name: string, list: boolean, id: number): HeaderName {
+  return Object.freeze({ key, name, list, id, prefix: Buffer.from(name + ': ', 'latin1') });
 }
 
 const KNOWN: Array<[string, boolean, string?]> = [
@@ -133,7 +139,7 @@ function addHash(lower: string, h: HeaderName): void {
 
 for (const [name, list, compact] of KNOWN) {
   const key = name.toLowerCase();
-  const h: HeaderName = Object.freeze({ key, name, list, id: EAGER[key] ?? H_OTHER });
+  const h = makeName(key, name, list, EAGER[key] ?? H_OTHER);
   BY_KEY.set(key, h);
   addHash(key, h);
   if (compact !== undefined) {
@@ -155,7 +161,7 @@ export function headerName(name: string): HeaderName {
   h = unknownCache.get(name);
   if (h !== undefined) return h;
   const lower = name.toLowerCase();
-  h = BY_KEY.get(lower) ?? Object.freeze({ key: lower, name, list: false, id: H_OTHER });
+  h = BY_KEY.get(lower) ?? makeName(lower, name, false, H_OTHER);
   if (unknownCache.size >= CACHE_LIMIT) unknownCache.clear();
   unknownCache.set(name, h);
   return h;

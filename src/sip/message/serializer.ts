@@ -6,7 +6,15 @@
  */
 import type { SipMessage, SipRequest, SipResponse } from './message.ts';
 
-const CRLF = 0x0a0d; // little-endian pair '\r\n' for writeUInt16LE
+/** Copies `src[s..e)` to `out` at `o`; a plain loop for short runs beats Buffer#copy's overhead. */
+function put(out: Buffer, o: number, src: Uint8Array, s: number, e: number): number {
+  if (e - s > 64) {
+    out.set(src.subarray(s, e), o);
+    return o + (e - s);
+  }
+  for (let i = s; i < e; i++) out[o++] = src[i];
+  return o;
+}
 
 /** Serializes a request or response. Never throws for messages built through the API. */
 export function serialize(msg: SipMessage): Buffer {
@@ -31,16 +39,16 @@ export function serialize(msg: SipMessage): Buffer {
   let o = out.write(start, 0, 'utf8');
   for (let i = 0; i < hs.length; i++) {
     const e = hs[i];
-    if (e.h.key === 'content-length') continue;
-    o += out.write(e.h.name, o, 'latin1');
-    out[o++] = 58; // ':'
-    out[o++] = 32;
-    if (e.src !== undefined && !e.folded) o += e.src.copy(out, o, e.vs, e.ve);
+    const h = e.h;
+    if (h.key === 'content-length') continue;
+    o = put(out, o, h.prefix, 0, h.prefix.length);
+    const src = e.src;
+    if (src !== undefined && !e.folded) o = put(out, o, src, e.vs, e.ve);
     else o += out.write(e.text(), o, 'utf8');
-    out.writeUInt16LE(CRLF, o);
-    o += 2;
+    out[o++] = 13;
+    out[o++] = 10;
   }
   o += out.write('Content-Length: ' + body.length + '\r\n\r\n', o, 'latin1');
-  o += body.copy(out, o);
+  o = put(out, o, body, 0, body.length);
   return out.subarray(0, o);
 }

@@ -110,15 +110,24 @@ function rawReply(bytes: Buffer, ctx: InboundContext, status: number, reason: st
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    if (COPIED_RAW.has(name)) headers.push([name, line.slice(colon + 1).trim()]);
+    // Bare CR/LF or other control bytes inside a line cannot be copied into a valid header: give up.
+    if (!COPIED_RAW.has(name)) continue;
+    const value = line.slice(colon + 1).trim();
+    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value))
+      return { kind: 'drop', reason: 'parse-error', detail: reason };
+    headers.push([name, value]);
   }
   const seen = new Set(
     headers.map(([n]) => (n.length === 1 ? { v: 'via', f: 'from', t: 'to', i: 'call-id' }[n] : n)),
   );
   if (!['via', 'from', 'to', 'call-id', 'cseq'].every((n) => seen.has(n)))
     return { kind: 'drop', reason: 'parse-error', detail: reason };
-  const response = new SipResponse(status, reason, headers);
-  return { kind: 'reply', response, status, reason, toSource: ctx.source };
+  try {
+    const response = new SipResponse(status, reason, headers);
+    return { kind: 'reply', response, status, reason, toSource: ctx.source };
+  } catch (e) {
+    return { kind: 'drop', reason: 'parse-error', detail: String(e) };
+  }
 }
 
 function checkResponse(res: SipResponse, ctx: InboundContext): InboundOutcome {
