@@ -130,6 +130,15 @@ function rawReply(bytes: Buffer, ctx: InboundContext, status: number, reason: st
   }
 }
 
+/** True when `s` holds a control character other than HT (not allowed in a header value, RFC 3261 §25.1). */
+function hasControlBytes(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
 function checkResponse(res: SipResponse, ctx: InboundContext): InboundOutcome {
   const via = res.topVia;
   if (via === undefined) return { kind: 'drop', reason: 'response-without-via' };
