@@ -113,8 +113,7 @@ function rawReply(bytes: Buffer, ctx: InboundContext, status: number, reason: st
     // Bare CR/LF or other control bytes inside a line cannot be copied into a valid header: give up.
     if (!COPIED_RAW.has(name)) continue;
     const value = line.slice(colon + 1).trim();
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(value))
-      return { kind: 'drop', reason: 'parse-error', detail: reason };
+    if (hasControlBytes(value)) return { kind: 'drop', reason: 'parse-error', detail: reason };
     headers.push([name, value]);
   }
   const seen = new Set(
