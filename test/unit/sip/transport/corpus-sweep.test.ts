@@ -104,9 +104,10 @@ describe('RFC 4475 corpus through SipTransportLayer', () => {
       p.close();
     }
     if (process.env.SHOW_OUTCOMES) console.log(outcome);
-    // badinv01 and quotbal stay silent: their Via / From do not parse, so the parser gives no partial
-    // request to answer (per the message API contract) and nothing is delivered.
-    assert.equal(outcome.badinv01, 'silent');
+    // badinv01 and quotbal: their Via / From do not parse, so there is no partial request; the transport
+    // answers 400 from the raw header text, on the same connection (inbound.ts `rawReply`).
+    assert.equal(outcome.badinv01, '400');
+    assert.equal(outcome.quotbal, '400');
     for (const r of RESPONSES) assert.ok(!/^\d/.test(outcome[r]), `${r}: ${outcome[r]}`);
     assert.equal(outcome.ncl, '400+closed');
     assert.equal(outcome.mcl01, '400+closed');
