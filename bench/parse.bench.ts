@@ -20,6 +20,7 @@ const smoke = process.argv.includes('--smoke');
 const ROUNDS = smoke ? 3 : 9;
 const ROUND_MS = smoke ? 20 : 200;
 const WARMUP_MS = smoke ? 0 : 300;
+const WARMUP_CALLS = smoke ? 2000 : 5000;
 
 const crlf = (lines: string[]): string => lines.join('\r\n');
 
@@ -134,7 +135,7 @@ function rate(fn: () => void, ms: number): number {
 function medians(fns: Array<() => void>): number[] {
   for (const fn of fns) {
     // Warm up long enough for the JIT to optimise, whatever the time budget.
-    for (let i = 0; i < 5000; i++) fn();
+    for (let i = 0; i < WARMUP_CALLS; i++) fn();
     rate(fn, WARMUP_MS);
   }
   const rates: number[][] = fns.map(() => []);

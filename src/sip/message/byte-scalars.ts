@@ -5,23 +5,9 @@
  * caller then falls back to the string parsers of `header-values.ts`, which report errors.
  */
 import type { CSeq } from './types.ts';
+import { KNOWN_METHOD_LIST } from './methods.ts';
 
-const KNOWN_METHODS = [
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'PRACK',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'PUBLISH',
-  'INFO',
-  'REFER',
-  'MESSAGE',
-  'UPDATE',
-];
+const KNOWN_METHODS = KNOWN_METHOD_LIST;
 const METHOD_BYTES = KNOWN_METHODS.map((m) => Buffer.from(m, 'latin1'));
 
 function same(b: Uint8Array, s: number, e: number, word: Uint8Array): boolean {

@@ -1,4 +1,4 @@
-import type { SipRequest } from './message.ts';
+import type { SipRequest } from './request.ts';
 import { defaultReason } from './reason-phrases.ts';
 
 /**

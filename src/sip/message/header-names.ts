@@ -177,24 +177,16 @@ export function headerName(name: string): HeaderName {
 }
 
 /**
- * Identifies a known header name from `buf[start..end)` without allocating (hash of the
- * lower-cased bytes, then a byte compare). `undefined` for unknown names.
+ * Identifies a known header name from `buf[start..end)` without allocating, given the hash the
+ * parser computed while scanning the name: `h = (Math.imul(h, 31) + lowerCaseByte) | 0` over the
+ * name bytes, from 0. A table probe, then a byte compare. `undefined` for unknown names.
  */
-export function knownHeaderAt(buf: Uint8Array, start: number, end: number): HeaderName | undefined {
-  let h = 0;
-  for (let i = start; i < end; i++) {
-    let c = buf[i];
-    if (c >= 65 && c <= 90) c += 32;
-    h = (Math.imul(h, 31) + c) | 0;
-  }
-  return knownHeaderByHash(buf, start, end, h);
-}
-
-/**
- * Same as {@link knownHeaderAt} with the hash already computed by the caller's scan:
- * `h = (Math.imul(h, 31) + lowerCaseByte) | 0` over the name bytes, starting from 0.
- */
-export function knownHeaderByHash(buf: Uint8Array, start: number, end: number, h: number): HeaderName | undefined {
+export function knownHeaderByHash(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  h: number,
+): HeaderName | undefined {
   const n = end - start;
   for (let slot = h & MASK; ; slot = (slot + 1) & MASK) {
     const idx = SLOT_INDEX[slot];

@@ -34,16 +34,6 @@ export function isTokenChar(c: number): boolean {
   return c < 128 && TOKEN[c] === 1;
 }
 
-/** True when every character of `s` (non-empty) is a token character. */
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TOKEN[c] !== 1) return false;
-  }
-  return true;
-}
-
 /** SP or HTAB. */
 export function isWs(c: number): boolean {
   return c === 32 || c === 9;
@@ -171,9 +161,34 @@ export function splitList(v: string): string[] {
   return out;
 }
 
-/** True when `v` would split into more than one element (fast pre-check for {@link splitList}). */
-export function mayBeList(v: string): boolean {
-  return v.indexOf(',') >= 0;
+const COMMON_PARAMS = [
+  'branch',
+  'received',
+  'rport',
+  'tag',
+  'lr',
+  'transport',
+  'maddr',
+  'expires',
+  'q',
+  'ttl',
+  'user',
+  'method',
+  'alias',
+  'ob',
+];
+
+/**
+ * The lower-case name of the parameter in `s[ns..ne)`: a shared constant for common names written
+ * in lower case (no slicing, and V8 stores the property under an already internalized key).
+ */
+function paramName(s: string, ns: number, ne: number): string {
+  const n = ne - ns;
+  for (let k = 0; k < COMMON_PARAMS.length; k++) {
+    const p = COMMON_PARAMS[k];
+    if (p.length === n && s.startsWith(p, ns)) return p;
+  }
+  return s.slice(ns, ne).toLowerCase();
 }
 
 /**
@@ -195,7 +210,7 @@ export function parseParams(s: string, i: number, into: Record<string, string | 
     const ns = i;
     while (i < n && isTokenChar(s.charCodeAt(i))) i++;
     if (i === ns) throw new SipParseError(`empty parameter in ${what}`);
-    const name = s.slice(ns, i).toLowerCase();
+    const name = paramName(s, ns, i);
     while (i < n && isWs(s.charCodeAt(i))) i++;
     if (i < n && s.charCodeAt(i) === 61) {
       i++;

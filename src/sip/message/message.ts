@@ -1,22 +1,22 @@
 /**
  * The SIP message model (RFC 3261 §7): header access by name (long or compact, case-insensitive),
- * mutators, and cached typed views of the headers the core works with.
+ * mutators, and cached typed views of the headers the core works with. The concrete classes are
+ * `SipRequest` (request.ts) and `SipResponse` (response.ts).
  */
-import type { CSeq, NameAddr, Uri, Via } from './types.ts';
+import type { CSeq, NameAddr, Via } from './types.ts';
 import { SipParseError } from './errors.ts';
 import { HeaderEntry } from './header-entry.ts';
 import { headerName } from './header-names.ts';
 import type { HeaderName } from './header-names.ts';
 import { parseContactValue, parseContentType, parseCSeq, parseMaxForwards } from './header-values.ts';
 import { parseNameAddr, scanTag } from './name-addr.ts';
-import { defaultReason } from './reason-phrases.ts';
 import { serialize } from './serializer.ts';
-import { formatUri, parseUri } from './uri.ts';
 import { parseVia } from './via.ts';
 
 const EMPTY = Buffer.alloc(0);
 
-function checkValue(name: string, value: string): void {
+/** @internal Throws TypeError when a value would end its line (CR or LF): no header injection. */
+export function checkValue(name: string, value: string): void {
   // Guards against header injection: a value can never end the line it is written on.
   if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
     throw new TypeError(`header ${name}: value must not contain CR or LF`);
@@ -39,7 +39,13 @@ export abstract class SipMessage {
   /** @internal header lines in wire order */
   _h: HeaderEntry[] = [];
   /** @internal */
-  _body: Buffer = EMPTY;
+  _body: Buffer | undefined = EMPTY;
+  /** @internal where a parsed body lies in the source Buffer (materialized on first use) */
+  _bodySrc: Buffer | undefined = undefined;
+  /** @internal */
+  _bodyStart = 0;
+  /** @internal */
+  _bodyEnd = 0;
   // Typed-view caches (internal; the parser fills the eager ones): undefined = not computed yet,
   // null = computed and absent.
   /** @internal */ _via: Via[] | undefined = undefined;
@@ -199,10 +205,13 @@ export abstract class SipMessage {
 
   /** The body; an empty Buffer when none. */
   get body(): Buffer {
-    return this._body;
+    let b = this._body;
+    if (b === undefined) b = this._body = this._bodySrc!.subarray(this._bodyStart, this._bodyEnd);
+    return b;
   }
   set body(b: Buffer) {
     this._body = b;
+    this._bodySrc = undefined;
   }
 
   private indexOf(key: string): number {
@@ -376,78 +385,9 @@ export abstract class SipMessage {
   clone(): this {
     const c = Object.assign(Object.create(Object.getPrototypeOf(this) as object) as this, this);
     c._h = this._h.map((e) => e.clone());
-    c._body = Buffer.from(this._body);
+    c._body = Buffer.from(this.body);
+    c._bodySrc = undefined;
     c.resetCaches();
     return c;
-  }
-}
-
-/** A SIP request (§7.1). */
-export class SipRequest extends SipMessage {
-  readonly kind = 'request' as const;
-  /** Method as received (case-sensitive, §7.1). */
-  method: string;
-  private _uriText: string;
-  private _uri: Uri | undefined;
-
-  /**
-   * @param uri Request-URI, parsed or as text (text is parsed on first use of {@link uri}).
-   * @param headers `[name, value]` pairs in wire order; names may be compact or any case.
-   */
-  constructor(method: string, uri: Uri | string, headers?: Array<[string, string]>, body?: Buffer | string) {
-    super();
-    this.method = method;
-    if (typeof uri === 'string') {
-      checkValue('Request-URI', uri);
-      this._uriText = uri;
-      this._uri = undefined;
-    } else {
-      this._uriText = formatUri(uri);
-      this._uri = uri;
-    }
-    this.initHeaders(headers, body);
-  }
-
-  /** The Request-URI, parsed on first use (throws SipParseError when malformed). Assign to change it. */
-  get uri(): Uri {
-    if (this._uri === undefined) this._uri = parseUri(this._uriText);
-    return this._uri;
-  }
-  set uri(u: Uri) {
-    this._uriText = formatUri(u);
-    this._uri = u;
-  }
-
-  /** The Request-URI as text. */
-  get uriText(): string {
-    return this._uriText;
-  }
-  set uriText(t: string) {
-    checkValue('Request-URI', t);
-    this._uriText = t;
-    this._uri = undefined;
-  }
-
-  protected override resetCaches(): void {
-    super.resetCaches();
-    this._uri = undefined;
-  }
-}
-
-/** A SIP response (§7.2). */
-export class SipResponse extends SipMessage {
-  readonly kind = 'response' as const;
-  /** Status code, 100–699. */
-  status: number;
-  /** Reason phrase. */
-  reason: string;
-
-  /** @param reason defaults to the RFC 3261 §21 phrase of `status`. */
-  constructor(status: number, reason?: string, headers?: Array<[string, string]>, body?: Buffer | string) {
-    super();
-    this.status = status;
-    this.reason = reason ?? defaultReason(status);
-    checkValue('Reason-Phrase', this.reason);
-    this.initHeaders(headers, body);
   }
 }

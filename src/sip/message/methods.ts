@@ -1,5 +1,8 @@
-/** Methods ringd's SIP core knows (RFC 3261 §7.1 and extensions: 3262, 3265/6665, 3903, 2976/6086, 3515, 3428, 3311). */
-const KNOWN_METHODS: ReadonlySet<string> = new Set([
+/**
+ * Methods ringd's SIP core knows (RFC 3261 §7.1 and extensions: 3262, 3265/6665, 3903,
+ * 2976/6086, 3515, 3428, 3311).
+ */
+export const KNOWN_METHOD_LIST: readonly string[] = [
   'INVITE',
   'ACK',
   'BYE',
@@ -14,9 +17,11 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'REFER',
   'MESSAGE',
   'UPDATE',
-]);
+];
 
-/** True for the methods listed in {@link KNOWN_METHODS} (case-sensitive, §7.1). */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(KNOWN_METHOD_LIST);
+
+/** True for the methods of {@link KNOWN_METHOD_LIST} (case-sensitive, §7.1). */
 export function isKnownMethod(m: string): boolean {
   return KNOWN_METHODS.has(m);
 }

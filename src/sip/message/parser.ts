@@ -24,7 +24,8 @@ import {
 import { contentTypeAt, cseqAt, knownMethodAt, maxForwardsAt } from './byte-scalars.ts';
 import { MAX_CSEQ, parseContentType, parseCSeq, parseMaxForwards } from './header-values.ts';
 import { TOKEN } from './lex.ts';
-import { SipRequest, SipResponse } from './message.ts';
+import { SipRequest } from './request.ts';
+import { SipResponse } from './response.ts';
 import { scanTag } from './name-addr.ts';
 import { parseVia } from './via.ts';
 
@@ -144,8 +145,10 @@ function parse(b: FastBuffer, opts: ParseOptions | undefined): SipRequest | SipR
     const method = methodAt(b, ms, me) ?? b.latin1Slice(ms, me);
     const vs = t[t.length - 2];
     const ve = t[t.length - 1];
-    const uriText = b.utf8Slice(t[2], t[t.length - 3]);
-    msg = new SipRequest(method, uriText);
+    const req = new SipRequest(method, '');
+    // The Request-URI text is decoded on first use: transactions match on the top Via.
+    req._setUriSource(b, t[2], t[t.length - 3]);
+    msg = req;
     if (t.length > 6) {
       // RFC 4475 lwsruri: LWS inside the Request-URI.
       deferred = new SipParseError('whitespace inside the Request-URI', 400);
@@ -174,6 +177,7 @@ function parse(b: FastBuffer, opts: ParseOptions | undefined): SipRequest | SipR
   let cl = -1;
   let seen = 0; // bit per eager header id
   const first = [-1, -1, -1, -1, -1, -1, -1, -1, -1]; // index in hs of the first line per eager id
+  // First error met while reading the headers (framing, malformed lines): no body is cut then.
   let framing: SipParseError | undefined;
   while (true) {
     if (pos >= len) {
@@ -201,9 +205,15 @@ function parse(b: FastBuffer, opts: ParseOptions | undefined): SipRequest | SipR
       pos++;
     }
     const ne = pos;
-    if (ne === ns) throw fatal(isResponse, 'malformed header line');
     while (pos < len && ((c = b[pos]) === 32 || c === 9)) pos++;
-    if (b[pos] !== 58) throw fatal(isResponse, 'header line without ":"');
+    if (ne === ns || b[pos] !== 58) {
+      // Not a header line: the message is rejected, but the other lines are still read so a
+      // request can be answered (with `partial`).
+      framing ??= fatal(isResponse, ne === ns ? 'malformed header line' : 'header line without ":"');
+      const skip = b.indexOf(10, pos);
+      pos = skip < 0 ? len : skip + 1;
+      continue;
+    }
     pos++;
     // value: up to the LF not followed by SP/HT (§7.3.1 folding); native indexOf beats a byte loop
     let vs = pos;
@@ -266,7 +276,13 @@ function parse(b: FastBuffer, opts: ParseOptions | undefined): SipRequest | SipR
     }
   }
   msg._h = hs;
-  if (bodyLen > 0) msg._body = b.subarray(bodyStart, bodyStart + bodyLen);
+  if (bodyLen > 0) {
+    // The body Buffer is cut out on first use: transactions never look at it.
+    msg._body = undefined;
+    msg._bodySrc = b;
+    msg._bodyStart = bodyStart;
+    msg._bodyEnd = bodyStart + bodyLen;
+  }
 
   // ------------------------------------------------------------ eager typed views
   try {

@@ -1,52 +1,23 @@
-/** Building a response to a request (RFC 3261 §8.2.6). */
-import { HeaderEntry } from './header-entry.ts';
-import { SipResponse } from './message.ts';
-import type { SipRequest } from './message.ts';
+/** A SIP response (RFC 3261 §7.2). */
+import { SipMessage, checkValue } from './message.ts';
+import { defaultReason } from './reason-phrases.ts';
 
-/** Options of {@link createResponse}. */
-export interface CreateResponseOptions {
-  /** To tag to add when the request's To has none and `status > 100` (§8.2.6.2). */
-  toTag?: string;
-  /** Extra headers, appended after the copied ones. */
-  headers?: Array<[string, string]>;
-  /** Body. */
-  body?: Buffer | string;
-}
+/** A SIP response (§7.2). */
+export class SipResponse extends SipMessage {
+  readonly kind = 'response' as const;
+  /** Status code, 100–699. */
+  status: number;
+  /** Reason phrase. */
+  reason: string;
 
-const COPIED = new Set(['via', 'from', 'call-id', 'cseq']);
-
-/**
- * A response to `req` (§8.2.6.2): copies every Via value in order, From, To (adding `;tag=toTag`
- * when given, the To has no tag and `status > 100`), Call-ID and CSeq — nothing else. The copied
- * values are taken verbatim from the request.
- */
-export function createResponse(
-  req: SipRequest,
-  status: number,
-  reason?: string,
-  opts?: CreateResponseOptions,
-): SipResponse {
-  const res = new SipResponse(status, reason, undefined, opts?.body);
-  const hs: HeaderEntry[] = [];
-  for (const e of req._h) {
-    const key = e.h.key;
-    if (COPIED.has(key)) hs.push(e.clone());
-    else if (key === 'to') {
-      if (opts?.toTag !== undefined && status > 100 && !hasTag(req)) {
-        hs.push(new HeaderEntry(e.h, e.text() + ';tag=' + opts.toTag));
-      } else hs.push(e.clone());
-    }
-  }
-  res._h = hs;
-  if (opts?.headers !== undefined) for (const [n, v] of opts.headers) res.append(n, v);
-  return res;
-}
-
-function hasTag(req: SipRequest): boolean {
-  try {
-    return req.toTag !== undefined;
-  } catch {
-    // Unparseable To: look for the parameter textually rather than throwing.
-    return /;\s*tag\s*=/i.test(req.get('to') ?? '');
+  /** @param reason defaults to the RFC 3261 §21 phrase of `status`. */
+  constructor(status: number, reason?: string, headers?: Array<[string, string]>, body?: Buffer | string) {
+    super();
+    if (!Number.isInteger(status) || status < 100 || status > 699)
+      throw new TypeError(`bad status ${status}`);
+    this.status = status;
+    this.reason = reason ?? defaultReason(status);
+    checkValue('Reason-Phrase', this.reason);
+    this.initHeaders(headers, body);
   }
 }

@@ -4,7 +4,9 @@
  * (unless they were folded: then the unfolded value is written). A correct Content-Length is
  * always written, last, replacing any present (§20.14, §18.3).
  */
-import type { SipMessage, SipRequest, SipResponse } from './message.ts';
+import type { SipMessage } from './message.ts';
+import type { SipRequest } from './request.ts';
+import type { SipResponse } from './response.ts';
 
 /** Copies `src[s..e)` to `out` at `o`; a plain loop for short runs beats Buffer#copy's overhead. */
 function put(out: Buffer, o: number, src: Uint8Array, s: number, e: number): number {
@@ -18,7 +20,7 @@ function put(out: Buffer, o: number, src: Uint8Array, s: number, e: number): num
 
 /** Serializes a request or response. Never throws for messages built through the API. */
 export function serialize(msg: SipMessage): Buffer {
-  const body = msg._body;
+  const body = msg.body;
   const hs = msg._h;
   let start: string;
   if (msg.kind === 'request') {

@@ -1,7 +1,7 @@
 /** Request checks the parser leaves for later (RFC 3261 §8.2, §20; RFC 4475 §3.3). */
 import { SipParseError } from './errors.ts';
 import { MAX_CSEQ } from './header-values.ts';
-import type { SipRequest } from './message.ts';
+import type { SipRequest } from './request.ts';
 import { isKnownMethod } from './methods.ts';
 import { answerable } from './parser.ts';
 

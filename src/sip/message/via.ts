@@ -8,6 +8,21 @@ const TOK: Uint8Array = TOKEN;
 const HOSTC: Uint8Array = HOST_CHARS;
 const params_ = parseParams;
 
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'SCTP', 'WS', 'WSS'];
+
+/** Upper-case transport; a shared constant for the common ones. */
+function transportName(s: string, ts: number, te: number): string {
+  const n = te - ts;
+  for (let k = 0; k < TRANSPORTS.length; k++) {
+    const t = TRANSPORTS[k];
+    if (t.length !== n) continue;
+    let j = 0;
+    while (j < n && (s.charCodeAt(ts + j) & 0xdf) === t.charCodeAt(j)) j++;
+    if (j === n) return t;
+  }
+  return s.slice(ts, te).toUpperCase();
+}
+
 function bad(text: string, why: string): SipParseError {
   return new SipParseError(`bad Via "${text.length > 80 ? text.slice(0, 80) + '…' : text}": ${why}`);
 }
@@ -52,7 +67,7 @@ export function parseVia(text: string): Via {
   const ts = i;
   i = skipToken(s, i, n);
   if (i === ts) throw bad(s, 'missing transport');
-  const transport = s.slice(ts, i).toUpperCase();
+  const transport = transportName(s, ts, i);
   const hs0 = i;
   i = skipWs(s, i, n);
   if (i === hs0) throw bad(s, 'missing LWS before sent-by');

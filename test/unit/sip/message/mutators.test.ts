@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   SipRequest,
+  SipResponse,
   formatUri,
   parseMessage,
   parseUri,
@@ -154,6 +155,18 @@ describe('header mutators', () => {
     assert.throws(() => m.set('Subject', 'a\r\nVia: evil'), TypeError);
     assert.throws(() => m.append('X-A', 'a\nb'), TypeError);
     assert.throws(() => m.set('Bad Name', 'x'), TypeError);
+  });
+
+  test('methods must be tokens and statuses 100-699 (nothing can corrupt the start line)', () => {
+    const m = base();
+    assert.throws(() => (m.method = 'BAD METHOD'), TypeError);
+    assert.throws(() => new SipRequest('IN\r\nVITE', 'sip:a@b'), TypeError);
+    assert.throws(() => new SipRequest('INVITE', 'sip:a@b\r\nX: y'), TypeError);
+    assert.throws(() => (m.uriText = 'sip:a@b\n'), TypeError);
+    assert.throws(() => new SipResponse(99), TypeError);
+    assert.throws(() => new SipResponse(700), TypeError);
+    assert.throws(() => new SipResponse(200, 'OK\r\n'), TypeError);
+    assert.equal(m.method, 'INVITE');
   });
 
   test('typed views of missing required headers throw SipParseError', () => {

@@ -293,8 +293,9 @@ describe('parseMessage: errors', () => {
       400,
       true,
     ],
-    ['header line without colon → 400', msg(...INVITE, 'NoColonHere', '', ''), 400, false],
-    ['continuation line first → 400', msg(INVITE[0], ' folded', ...INVITE.slice(1), '', ''), 400, false],
+    ['header line without colon → 400', msg(...INVITE, 'NoColonHere', '', ''), 400, true],
+    ['continuation line first → 400', msg(INVITE[0], ' folded', ...INVITE.slice(1), '', ''), 400, true],
+    ['non-token header name → 400', msg(...INVITE, 'Bad Name: x', '', ''), 400, true],
     [
       'control character in start line → 400',
       msg('INVITE sip:a\x00b SIP/2.0', ...INVITE.slice(1), '', ''),

@@ -106,5 +106,11 @@ describe('serialize', () => {
     assert.equal(b.contentType, 'application/sdp');
     assert.deepEqual(b.body, a.body);
     assert.deepEqual(serialize(b), serialize(a));
+    // A clone of a freshly parsed message (lazy Request-URI and body) serializes the same.
+    const fresh = parseMessage(src) as SipRequest;
+    const c = fresh.clone();
+    assert.equal(c.uriText, 'sip:bob@biloxi.example.com;transport=tcp');
+    assert.deepEqual(serialize(c), serialize(fresh));
+    assert.deepEqual(c.body, Buffer.from('v=0\n'));
   });
 });
