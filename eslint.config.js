@@ -5,13 +5,14 @@ import tseslint from 'typescript-eslint';
 
 /** Layers each folder of src/ must not import from (one-way dependency rule). */
 const forbidden = {
-  sip: ['media', 'pbx', 'directory', 'store', 'events', 'api', 'cli', 'app'],
-  media: ['sip', 'pbx', 'directory', 'store', 'events', 'api', 'cli', 'app'],
-  store: ['sip', 'media', 'pbx', 'directory', 'events', 'api', 'cli', 'app'],
-  directory: ['sip', 'media', 'pbx', 'events', 'api', 'cli', 'app'],
-  events: ['sip', 'media', 'pbx', 'api', 'cli', 'app'],
-  pbx: ['api', 'cli', 'app'],
-  api: ['cli', 'app'],
+  sip: ['media', 'pbx', 'directory', 'store', 'events', 'api', 'cli', 'config', 'app'],
+  media: ['sip', 'pbx', 'directory', 'store', 'events', 'api', 'cli', 'config', 'app'],
+  store: ['sip', 'media', 'pbx', 'directory', 'events', 'api', 'cli', 'config', 'app'],
+  directory: ['sip', 'media', 'pbx', 'events', 'api', 'cli', 'config', 'app'],
+  events: ['sip', 'media', 'pbx', 'api', 'cli', 'config', 'app'],
+  pbx: ['api', 'cli', 'config', 'app'],
+  api: ['cli', 'config', 'app'],
+  config: ['sip', 'media', 'pbx', 'directory', 'store', 'events', 'api', 'cli', 'app'],
 };
 
 const layerRules = Object.entries(forbidden).map(([layer, banned]) => ({
