@@ -3,24 +3,18 @@
  * a tenant, domain rules, key creation/revocation.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { assertError, ok } from '../support/api-client.ts';
 import { availableDialects } from '../support/databases.ts';
-import { bodies, newTenant, openEnv, uniqueDomain, UNKNOWN_ID, type Env, type Tenant } from './harness.ts';
+import { bodies, newTenant, uniqueDomain, UNKNOWN_ID, useEnv, useTenant } from './harness.ts';
 
 const NIL = '00000000-0000-0000-0000-000000000000';
 
 for (const dialect of await availableDialects()) {
   describe(`customers and access keys (${dialect})`, () => {
-    let env: Env;
-    let a: Tenant;
-    let b: Tenant;
-    before(async () => {
-      env = await openEnv(dialect);
-      a = await newTenant(env);
-      b = await newTenant(env);
-    });
-    after(() => env.close());
+    const env = useEnv(dialect);
+    const a = useTenant(env);
+    const b = useTenant(env);
 
     describe('/v1.0/customers as the platform admin', () => {
       it('creates a tenant with default settings and the three feature-code callflows', async () => {

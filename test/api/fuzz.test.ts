@@ -5,11 +5,11 @@
  * a 500).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ok, type ApiClient, type ApiResponse } from '../support/api-client.ts';
 import { availableDialects } from '../support/databases.ts';
-import { bodies, newTenant, openEnv, UNKNOWN_ID, type Env, type Tenant } from './harness.ts';
+import { bodies, UNKNOWN_ID, useEnv, useTenant } from './harness.ts';
 
 const RUNS = 100;
 
@@ -47,12 +47,10 @@ function expectHandled(r: ApiResponse): void {
 
 for (const dialect of await availableDialects()) {
   describe(`fuzz: random bodies to every POST and PUT (${dialect})`, () => {
-    let env: Env;
-    let t: Tenant;
+    const env = useEnv(dialect);
+    const t = useTenant(env);
     const ids: Record<string, string> = {};
     before(async () => {
-      env = await openEnv(dialect);
-      t = await newTenant(env);
       ids.users = ok(await t.api.post('/v1.0/users', bodies.user())).id;
       ids.devices = ok(await t.api.post('/v1.0/devices', bodies.device({ owner_id: ids.users }))).id;
       ids.groups = ok(
@@ -64,7 +62,6 @@ for (const dialect of await availableDialects()) {
       ids.trunks = ok(await t.api.post('/v1.0/trunks', bodies.trunk())).id;
       ids.customers = t.customer.id;
     });
-    after(() => env.close());
 
     /** Ids worth guessing: real ones of the tenant, unknown ones, and junk. */
     const anId = () =>

@@ -3,6 +3,7 @@
  * platform-admin key, and helpers to make tenants (customer + customer key) over the API itself.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, type ApiOptions } from '../../src/api/server.ts';
 import { createDirectory } from '../../src/directory/index.ts';
@@ -89,6 +90,43 @@ export async function newTenant(env: Env, settings?: Record<string, unknown>): P
   const created = ok(await env.admin.post('/v1.0/accesskeys', { customer_id: customer.id, name: 'ops' }));
   assert.equal(created.customer_id, customer.id);
   return { customer, key: created.key, keyId: created.id, api: env.anon.as(created.key) };
+}
+
+/**
+ * A stand-in for a value made in a `before` hook: reading a property forwards to the value (methods
+ * bound to it), so it can be used as the value itself inside hooks and tests.
+ */
+function later<T extends object>(what: string, value: () => T | undefined): T {
+  return new Proxy({} as T, {
+    get(_, key) {
+      const target = value();
+      if (!target) throw new Error(`${what} is made in before(): use it inside hooks and tests`);
+      const v: unknown = Reflect.get(target, key);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+/** The suite's world: opened in `before`, closed in `after` of the enclosing `describe`. */
+export function useEnv(
+  dialect: 'sqlite' | 'postgres',
+  apiOptions: Partial<Omit<ApiOptions, 'directory'>> = {},
+): Env {
+  let env: Env | undefined;
+  before(async () => {
+    env = await openEnv(dialect, apiOptions);
+  });
+  after(() => env?.close());
+  return later('the env', () => env);
+}
+
+/** A tenant of `env` (see `newTenant`), made in `before` after the env and any earlier tenant. */
+export function useTenant(env: Env, settings?: Record<string, unknown>): Tenant {
+  let tenant: Tenant | undefined;
+  before(async () => {
+    tenant = await newTenant(env, settings);
+  });
+  return later('the tenant', () => tenant);
 }
 
 /** A random-looking UUID that names nothing. */

@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { NOT_YET, formatTimestamp, type CallRow, type GroupcallRow } from '../../src/store/index.ts';
 import { assertError, ok, type ApiClient } from '../support/api-client.ts';
 import { availableDialects } from '../support/databases.ts';
-import { bodies, newTenant, openEnv, type Env, type Tenant } from './harness.ts';
+import { bodies, useEnv, useTenant } from './harness.ts';
 
 const NIL = '00000000-0000-0000-0000-000000000000';
 const ADDRESS = { type: 'tel', target: '+15551234', target_name: '', name: '', detail: '' };
@@ -107,17 +107,13 @@ function callRow(customerId: string, ms: number, deleted = false): CallRow {
 
 for (const dialect of await availableDialects()) {
   describe(`pagination (${dialect})`, () => {
-    let env: Env;
-    let t: Tenant;
-    let other: Tenant;
+    const env = useEnv(dialect);
+    const t = useTenant(env);
+    const other = useTenant(env);
     before(async () => {
-      env = await openEnv(dialect);
-      t = await newTenant(env);
-      other = await newTenant(env);
       for (let i = 0; i < 23; i++) ok(await t.api.post('/v1.0/users', bodies.user({ name: `u${i}` })));
       for (let i = 0; i < 3; i++) ok(await other.api.post('/v1.0/users', bodies.user({ name: `o${i}` })));
     });
-    after(() => env.close());
 
     it('newest first; page_size limits; tokens chain to the end with no duplicates', async () => {
       const all = ok(await t.api.get('/v1.0/users')).result as Row[];

@@ -4,25 +4,19 @@
  * Every answer is checked against the OpenAPI document by the client (and never a 500).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { assertError, ok } from '../support/api-client.ts';
 import { availableDialects } from '../support/databases.ts';
-import { CRUD_RESOURCES, newTenant, openEnv, UNKNOWN_ID, type Env, type Tenant } from './harness.ts';
+import { CRUD_RESOURCES, UNKNOWN_ID, useEnv, useTenant } from './harness.ts';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/;
 const OVERSIZED = 'x'.repeat(1024 * 1024 + 10);
 
 for (const dialect of await availableDialects()) {
   describe(`tenant routes (${dialect})`, () => {
-    let env: Env;
-    let a: Tenant;
-    let b: Tenant;
-    before(async () => {
-      env = await openEnv(dialect);
-      a = await newTenant(env);
-      b = await newTenant(env);
-    });
-    after(() => env.close());
+    const env = useEnv(dialect);
+    const a = useTenant(env);
+    const b = useTenant(env);
 
     for (const res of CRUD_RESOURCES) {
       describe(`/v1.0/${res.path}`, () => {

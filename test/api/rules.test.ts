@@ -4,10 +4,10 @@
  * never returned, and deletes of referenced resources (409 RESOURCE_IN_USE, `?force=true`).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { assertError, ok, type ApiClient } from '../support/api-client.ts';
 import { availableDialects } from '../support/databases.ts';
-import { bodies, newTenant, openEnv, UNKNOWN_ID, type Env, type Tenant } from './harness.ts';
+import { bodies, UNKNOWN_ID, useEnv, useTenant } from './harness.ts';
 
 const NIL = '00000000-0000-0000-0000-000000000000';
 
@@ -18,17 +18,13 @@ function node(module: string, data: Record<string, unknown> = {}, children: Reco
 
 for (const dialect of await availableDialects()) {
   describe(`directory rules over REST (${dialect})`, () => {
-    let env: Env;
-    let t: Tenant;
-    let other: Tenant;
+    const env = useEnv(dialect);
+    const t = useTenant(env);
+    const other = useTenant(env);
     let api: ApiClient;
-    before(async () => {
-      env = await openEnv(dialect);
-      t = await newTenant(env);
-      other = await newTenant(env);
+    before(() => {
       api = t.api;
     });
-    after(() => env.close());
 
     describe('users: named groups (pickup.md §3)', () => {
       it('accepts lists and comma-separated strings, stored as trimmed de-duplicated lists', async () => {

@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pino from 'pino';
 import { buildApi } from '../../src/api/server.ts';
 import type { DirectoryApi, Principal } from '../../src/directory/contract.ts';
 import { ApiClient, assertError, ok } from '../support/api-client.ts';
 import { availableDialects } from '../support/databases.ts';
-import { bodies, newTenant, openEnv, type Env, type Tenant } from './harness.ts';
+import { bodies, useEnv, useTenant } from './harness.ts';
 
 const CUSTOMER = '11111111-1111-4111-8111-111111111111';
 
@@ -189,13 +189,8 @@ describe('server plumbing (no database)', () => {
 
 for (const dialect of await availableDialects()) {
   describe(`server options over a real directory (${dialect})`, () => {
-    let env: Env;
-    let t: Tenant;
-    before(async () => {
-      env = await openEnv(dialect, { bodyLimit: 2048 });
-      t = await newTenant(env);
-    });
-    after(() => env.close());
+    const env = useEnv(dialect, { bodyLimit: 2048 });
+    const t = useTenant(env);
 
     it('bodyLimit is honoured: just under passes, just over → 413', async () => {
       ok(await t.api.post('/v1.0/users', bodies.user({ name: 'n'.repeat(100) })));

@@ -10,10 +10,8 @@ import { DirectoryError, invalid } from '../errors.ts';
 import { toAgent } from '../resources.ts';
 import { checkInput } from '../schema-errors.ts';
 import * as S from '../schemas/index.ts';
-import { present, type DirectoryContext } from './context.ts';
-import { deleteResource, type DeleteSpec } from './delete.ts';
-
-const spec: DeleteSpec<AgentRow> = { table: 'agents', resource: 'agent', repo: (r) => r.agents };
+import type { DirectoryContext } from './context.ts';
+import { ResourceServiceBase } from './resource-base.ts';
 
 const TEL = /^\+?[0-9]{3,15}$/;
 
@@ -80,56 +78,38 @@ function checkOwner(state: TenantState, ownerId: string | undefined): string {
   return ownerId;
 }
 
-export class AgentService implements ResourceService<S.Agent, S.AgentCreate, S.AgentUpdate> {
-  constructor(private readonly ctx: DirectoryContext) {}
+export class AgentService
+  extends ResourceServiceBase<AgentRow, S.Agent>
+  implements ResourceService<S.Agent, S.AgentCreate, S.AgentUpdate>
+{
+  constructor(ctx: DirectoryContext) {
+    super(ctx, { table: 'agents', resource: 'agent', repo: (r) => r.agents, toResource: toAgent });
+  }
 
   async create(customerId: string, input: S.AgentCreate): Promise<S.Agent> {
     checkInput(S.AgentCreate, input);
-    return this.ctx.write(async (repos, changes) => {
-      const state = this.ctx.tenant(customerId);
-      const id = this.ctx.ids();
-      const row: AgentRow = {
-        id,
-        customer_id: customerId,
-        name: input.name,
-        owner_id: checkOwner(state, input.owner_id),
-        addresses: checkAddresses(state, input.addresses ?? [], id),
-        ring_method: input.ring_method ?? 'ring_all',
-        status: input.status ?? 'available',
-        ...this.ctx.newTimes(),
-      };
-      await repos.agents.insert(row);
-      changes.add({ table: 'agents', customerId, id, op: 'create', row });
-      return toAgent(row);
-    });
-  }
-
-  async get(customerId: string, id: string): Promise<S.Agent> {
-    return toAgent(await this.ctx.row(this.ctx.store.repos.agents, 'agent', customerId, id));
-  }
-
-  list(customerId: string, page: S.PageQuery): Promise<S.PageResult<S.Agent>> {
-    return this.ctx.page(this.ctx.store.repos.agents, customerId, page, toAgent);
+    return this.createRow(customerId, (state, id) => ({
+      id,
+      customer_id: customerId,
+      name: input.name,
+      owner_id: checkOwner(state, input.owner_id),
+      addresses: checkAddresses(state, input.addresses ?? [], id),
+      ring_method: input.ring_method ?? 'ring_all',
+      status: input.status ?? 'available',
+      ...this.ctx.newTimes(),
+    }));
   }
 
   async update(customerId: string, id: string, input: S.AgentUpdate): Promise<S.Agent> {
     checkInput(S.AgentUpdate, input);
-    return this.ctx.write(async (repos, changes) => {
-      await this.ctx.row(repos.agents, 'agent', customerId, id);
-      const state = this.ctx.tenant(customerId);
-      const patch: Partial<AgentRow> = { tm_update: this.ctx.stamp() };
+    return this.patch(customerId, id, (_current, state) => {
+      const patch: Partial<AgentRow> = {};
       if (input.name !== undefined) patch.name = input.name;
       if (input.owner_id !== undefined) patch.owner_id = checkOwner(state, input.owner_id);
       if (input.addresses !== undefined) patch.addresses = checkAddresses(state, input.addresses, id);
       if (input.ring_method !== undefined) patch.ring_method = input.ring_method;
       if (input.status !== undefined) patch.status = input.status;
-      const row = present(await repos.agents.update(customerId, id, patch), 'agent');
-      changes.add({ table: 'agents', customerId, id, op: 'update', row });
-      return toAgent(row);
+      return patch;
     });
-  }
-
-  async delete(customerId: string, id: string, opts?: { force?: boolean }): Promise<S.Agent> {
-    return toAgent(await deleteResource(this.ctx, spec, customerId, id, opts?.force));
   }
 }

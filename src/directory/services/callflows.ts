@@ -12,15 +12,8 @@ import { conflict, invalid } from '../errors.ts';
 import { toCallflow } from '../resources.ts';
 import { checkInput } from '../schema-errors.ts';
 import * as S from '../schemas/index.ts';
-import { present, type DirectoryContext } from './context.ts';
-import { deleteResource, type DeleteSpec } from './delete.ts';
-
-const spec: DeleteSpec<CallflowRow> = {
-  table: 'callflows',
-  resource: 'callflow',
-  repo: (r) => r.callflows,
-  before: (repos, row) => repos.callflowKeys.removeFor(row.customer_id, row.id),
-};
+import type { DirectoryContext } from './context.ts';
+import { ResourceServiceBase } from './resource-base.ts';
 
 /** Numbers and patterns as stored: duplicates dropped, at least one of the two, patterns compile. */
 export function checkKeys(numbers: readonly string[], patterns: readonly string[]): [string[], string[]] {
@@ -65,8 +58,19 @@ function checkFlow(state: TenantState, flow: unknown): FlowNodeRow {
   return validateFlow(flow, (kind, id) => state.has(kind, id));
 }
 
-export class CallflowService implements ResourceService<S.Callflow, S.CallflowCreate, S.CallflowUpdate> {
-  constructor(private readonly ctx: DirectoryContext) {}
+export class CallflowService
+  extends ResourceServiceBase<CallflowRow, S.Callflow>
+  implements ResourceService<S.Callflow, S.CallflowCreate, S.CallflowUpdate>
+{
+  constructor(ctx: DirectoryContext) {
+    super(ctx, {
+      table: 'callflows',
+      resource: 'callflow',
+      repo: (r) => r.callflows,
+      toResource: toCallflow,
+      before: (repos, row) => repos.callflowKeys.removeFor(row.customer_id, row.id),
+    });
+  }
 
   async create(customerId: string, input: S.CallflowCreate): Promise<S.Callflow> {
     checkInput(S.CallflowCreate, input);
@@ -89,37 +93,25 @@ export class CallflowService implements ResourceService<S.Callflow, S.CallflowCr
     });
   }
 
-  async get(customerId: string, id: string): Promise<S.Callflow> {
-    return toCallflow(await this.ctx.row(this.ctx.store.repos.callflows, 'callflow', customerId, id));
-  }
-
-  list(customerId: string, page: S.PageQuery): Promise<S.PageResult<S.Callflow>> {
-    return this.ctx.page(this.ctx.store.repos.callflows, customerId, page, toCallflow);
-  }
-
   async update(customerId: string, id: string, input: S.CallflowUpdate): Promise<S.Callflow> {
     checkInput(S.CallflowUpdate, input);
-    return this.ctx.write(async (repos, changes) => {
-      const current = await this.ctx.row(repos.callflows, 'callflow', customerId, id);
-      const state = this.ctx.tenant(customerId);
-      const patch: Partial<CallflowRow> = { tm_update: this.ctx.stamp() };
-      if (input.name !== undefined) patch.name = input.name;
-      if (input.numbers !== undefined || input.patterns !== undefined) {
-        [patch.numbers, patch.patterns] = checkKeys(
-          input.numbers ?? current.numbers,
-          input.patterns ?? current.patterns,
-        );
-      }
-      if (input.flow !== undefined) patch.flow = checkFlow(state, input.flow);
-      const row = present(await repos.callflows.update(customerId, id, patch), 'callflow');
-      if (patch.numbers) await replaceKeys(repos, row);
-      changes.add({ table: 'callflows', customerId, id, op: 'update', row });
-      return toCallflow(row);
-    });
-  }
-
-  async delete(customerId: string, id: string, opts?: { force?: boolean }): Promise<S.Callflow> {
-    return toCallflow(await deleteResource(this.ctx, spec, customerId, id, opts?.force));
+    return this.patch(
+      customerId,
+      id,
+      (current, state) => {
+        const patch: Partial<CallflowRow> = {};
+        if (input.name !== undefined) patch.name = input.name;
+        if (input.numbers !== undefined || input.patterns !== undefined) {
+          [patch.numbers, patch.patterns] = checkKeys(
+            input.numbers ?? current.numbers,
+            input.patterns ?? current.patterns,
+          );
+        }
+        if (input.flow !== undefined) patch.flow = checkFlow(state, input.flow);
+        return patch;
+      },
+      { after: async (repos, row, patch) => (patch.numbers ? replaceKeys(repos, row) : undefined) },
+    );
   }
 }
 

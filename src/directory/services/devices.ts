@@ -12,10 +12,8 @@ import { conflict, DirectoryError, invalid } from '../errors.ts';
 import { toDevice } from '../resources.ts';
 import { checkInput } from '../schema-errors.ts';
 import * as S from '../schemas/index.ts';
-import { present, type DirectoryContext } from './context.ts';
-import { deleteResource, type DeleteSpec } from './delete.ts';
-
-const spec: DeleteSpec<DeviceRow> = { table: 'devices', resource: 'device', repo: (r) => r.devices };
+import type { DirectoryContext } from './context.ts';
+import { ResourceServiceBase } from './resource-base.ts';
 
 function checkOwner(state: TenantState, ownerId: string | undefined): string {
   if (ownerId === undefined || ownerId === NIL_UUID) return NIL_UUID;
@@ -44,8 +42,13 @@ function mapConflict(e: unknown, sipUsername: string): unknown {
     : e;
 }
 
-export class DeviceService implements ResourceService<S.Device, S.DeviceCreate, S.DeviceUpdate> {
-  constructor(private readonly ctx: DirectoryContext) {}
+export class DeviceService
+  extends ResourceServiceBase<DeviceRow, S.Device>
+  implements ResourceService<S.Device, S.DeviceCreate, S.DeviceUpdate>
+{
+  constructor(ctx: DirectoryContext) {
+    super(ctx, { table: 'devices', resource: 'device', repo: (r) => r.devices, toResource: toDevice });
+  }
 
   async create(customerId: string, input: S.DeviceCreate): Promise<S.Device> {
     checkInput(S.DeviceCreate, input);
@@ -63,58 +66,46 @@ export class DeviceService implements ResourceService<S.Device, S.DeviceCreate, 
         enabled: input.enabled ?? true,
         ...this.ctx.newTimes(),
       };
-      await repos.devices.insert(row).catch((e: unknown) => {
+      return this.insert(repos, changes, customerId, row).catch((e: unknown) => {
         throw mapConflict(e, input.sip_username);
       });
-      changes.add({ table: 'devices', customerId, id: row.id, op: 'create', row });
-      return toDevice(row);
     });
-  }
-
-  async get(customerId: string, id: string): Promise<S.Device> {
-    return toDevice(await this.ctx.row(this.ctx.store.repos.devices, 'device', customerId, id));
-  }
-
-  list(customerId: string, page: S.PageQuery): Promise<S.PageResult<S.Device>> {
-    return this.ctx.page(this.ctx.store.repos.devices, customerId, page, toDevice);
   }
 
   async update(customerId: string, id: string, input: S.DeviceUpdate): Promise<S.Device> {
     checkInput(S.DeviceUpdate, input);
-    return this.ctx.write(async (repos, changes) => {
-      const current = await this.ctx.row(repos.devices, 'device', customerId, id);
-      const state = this.ctx.tenant(customerId);
-      const patch: Partial<DeviceRow> = { tm_update: this.ctx.stamp() };
-      if (input.name !== undefined) patch.name = input.name;
-      if (input.owner_id !== undefined) patch.owner_id = checkOwner(state, input.owner_id);
-      if (input.enabled !== undefined) patch.enabled = input.enabled;
-      const username = input.sip_username ?? current.sip_username;
-      if (username !== current.sip_username) {
-        if (input.sip_password === undefined) {
-          throw invalid(
-            [{ path: '/sip_password', message: 'required when sip_username changes' }],
-            'changing sip_username needs sip_password too: only the HA1 hash of user:realm:password is stored, ' +
-              'so the old password cannot be re-hashed for the new user name',
-          );
+    return this.patch(
+      customerId,
+      id,
+      (current, state) => {
+        const patch: Partial<DeviceRow> = {};
+        if (input.name !== undefined) patch.name = input.name;
+        if (input.owner_id !== undefined) patch.owner_id = checkOwner(state, input.owner_id);
+        if (input.enabled !== undefined) patch.enabled = input.enabled;
+        const username = input.sip_username ?? current.sip_username;
+        if (username !== current.sip_username) {
+          if (input.sip_password === undefined) {
+            throw invalid(
+              [{ path: '/sip_password', message: 'required when sip_username changes' }],
+              'changing sip_username needs sip_password too: only the HA1 hash of user:realm:password is stored, ' +
+                'so the old password cannot be re-hashed for the new user name',
+            );
+          }
+          checkUsernameFree(state, username, id);
+          patch.sip_username = username;
         }
-        checkUsernameFree(state, username, id);
-        patch.sip_username = username;
-      }
-      if (input.sip_password !== undefined) {
-        Object.assign(patch, deviceHa1(username, state.tenant.domain, input.sip_password));
-      }
-      const row = present(
-        await repos.devices.update(customerId, id, patch).catch((e: unknown) => {
-          throw mapConflict(e, username);
-        }),
-        'device',
-      );
-      changes.add({ table: 'devices', customerId, id, op: 'update', row });
-      return toDevice(row);
-    });
-  }
-
-  async delete(customerId: string, id: string, opts?: { force?: boolean }): Promise<S.Device> {
-    return toDevice(await deleteResource(this.ctx, spec, customerId, id, opts?.force));
+        if (input.sip_password !== undefined) {
+          Object.assign(patch, deviceHa1(username, state.tenant.domain, input.sip_password));
+        }
+        return patch;
+      },
+      {
+        // patch.sip_username is set only when it changes
+        save: (repos, patch, current) =>
+          repos.devices.update(customerId, id, patch).catch((e: unknown) => {
+            throw mapConflict(e, patch.sip_username ?? current.sip_username);
+          }),
+      },
+    );
   }
 }

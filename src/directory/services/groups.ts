@@ -10,10 +10,8 @@ import { findGroupCycle } from '../group-graph.ts';
 import { toGroup } from '../resources.ts';
 import { checkInput, pointer } from '../schema-errors.ts';
 import * as S from '../schemas/index.ts';
-import { present, type DirectoryContext } from './context.ts';
-import { deleteResource, type DeleteSpec } from './delete.ts';
-
-const spec: DeleteSpec<GroupRow> = { table: 'groups', resource: 'group', repo: (r) => r.groups };
+import type { DirectoryContext } from './context.ts';
+import { ResourceServiceBase } from './resource-base.ts';
 
 type Endpoints = Record<string, { type: string }>;
 
@@ -42,50 +40,32 @@ export function checkEndpoints(state: TenantState, groupId: string, endpoints: E
   return out;
 }
 
-export class GroupService implements ResourceService<S.Group, S.GroupCreate, S.GroupUpdate> {
-  constructor(private readonly ctx: DirectoryContext) {}
+export class GroupService
+  extends ResourceServiceBase<GroupRow, S.Group>
+  implements ResourceService<S.Group, S.GroupCreate, S.GroupUpdate>
+{
+  constructor(ctx: DirectoryContext) {
+    super(ctx, { table: 'groups', resource: 'group', repo: (r) => r.groups, toResource: toGroup });
+  }
 
   async create(customerId: string, input: S.GroupCreate): Promise<S.Group> {
     checkInput(S.GroupCreate, input);
-    return this.ctx.write(async (repos, changes) => {
-      const state = this.ctx.tenant(customerId);
-      const id = this.ctx.ids();
-      const row: GroupRow = {
-        id,
-        customer_id: customerId,
-        name: input.name,
-        endpoints: checkEndpoints(state, id, input.endpoints ?? {}),
-        ...this.ctx.newTimes(),
-      };
-      await repos.groups.insert(row);
-      changes.add({ table: 'groups', customerId, id, op: 'create', row });
-      return toGroup(row);
-    });
-  }
-
-  async get(customerId: string, id: string): Promise<S.Group> {
-    return toGroup(await this.ctx.row(this.ctx.store.repos.groups, 'group', customerId, id));
-  }
-
-  list(customerId: string, page: S.PageQuery): Promise<S.PageResult<S.Group>> {
-    return this.ctx.page(this.ctx.store.repos.groups, customerId, page, toGroup);
+    return this.createRow(customerId, (state, id) => ({
+      id,
+      customer_id: customerId,
+      name: input.name,
+      endpoints: checkEndpoints(state, id, input.endpoints ?? {}),
+      ...this.ctx.newTimes(),
+    }));
   }
 
   async update(customerId: string, id: string, input: S.GroupUpdate): Promise<S.Group> {
     checkInput(S.GroupUpdate, input);
-    return this.ctx.write(async (repos, changes) => {
-      await this.ctx.row(repos.groups, 'group', customerId, id);
-      const state = this.ctx.tenant(customerId);
-      const patch: Partial<GroupRow> = { tm_update: this.ctx.stamp() };
+    return this.patch(customerId, id, (_current, state) => {
+      const patch: Partial<GroupRow> = {};
       if (input.name !== undefined) patch.name = input.name;
       if (input.endpoints !== undefined) patch.endpoints = checkEndpoints(state, id, input.endpoints);
-      const row = present(await repos.groups.update(customerId, id, patch), 'group');
-      changes.add({ table: 'groups', customerId, id, op: 'update', row });
-      return toGroup(row);
+      return patch;
     });
-  }
-
-  async delete(customerId: string, id: string, opts?: { force?: boolean }): Promise<S.Group> {
-    return toGroup(await deleteResource(this.ctx, spec, customerId, id, opts?.force));
   }
 }

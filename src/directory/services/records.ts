@@ -1,29 +1,18 @@
 /** Read services over the call engine's records (groupcall.md): groupcalls and calls; soft-deleted ones are hidden. */
-import type { ReadService } from '../contract.ts';
+import type { CallRow, GroupcallRow } from '../../store/rows.ts';
 import { toCall, toGroupcall } from '../resources.ts';
 import type * as S from '../schemas/index.ts';
 import type { DirectoryContext } from './context.ts';
+import { ReadServiceBase } from './resource-base.ts';
 
-export class GroupcallReadService implements ReadService<S.Groupcall> {
-  constructor(private readonly ctx: DirectoryContext) {}
-
-  async get(customerId: string, id: string): Promise<S.Groupcall> {
-    return toGroupcall(await this.ctx.row(this.ctx.store.repos.groupcalls, 'groupcall', customerId, id));
-  }
-
-  list(customerId: string, page: S.PageQuery): Promise<S.PageResult<S.Groupcall>> {
-    return this.ctx.page(this.ctx.store.repos.groupcalls, customerId, page, toGroupcall);
+export class GroupcallReadService extends ReadServiceBase<GroupcallRow, S.Groupcall> {
+  constructor(ctx: DirectoryContext) {
+    super(ctx, { resource: 'groupcall', repo: (r) => r.groupcalls, toResource: toGroupcall });
   }
 }
 
-export class CallReadService implements ReadService<S.Call> {
-  constructor(private readonly ctx: DirectoryContext) {}
-
-  async get(customerId: string, id: string): Promise<S.Call> {
-    return toCall(await this.ctx.row(this.ctx.store.repos.calls, 'call', customerId, id));
-  }
-
-  list(customerId: string, page: S.PageQuery): Promise<S.PageResult<S.Call>> {
-    return this.ctx.page(this.ctx.store.repos.calls, customerId, page, toCall);
+export class CallReadService extends ReadServiceBase<CallRow, S.Call> {
+  constructor(ctx: DirectoryContext) {
+    super(ctx, { resource: 'call', repo: (r) => r.calls, toResource: toCall });
   }
 }

@@ -10,11 +10,8 @@ import { toUser } from '../resources.ts';
 import { checkInput } from '../schema-errors.ts';
 import * as S from '../schemas/index.ts';
 import type { TenantState } from '../cache/tenant-state.ts';
-import type { PageQuery } from '../schemas/common.ts';
-import { deleteResource, type DeleteSpec } from './delete.ts';
-import { present, type DirectoryContext } from './context.ts';
-
-const spec: DeleteSpec<UserRow> = { table: 'users', resource: 'user', repo: (r) => r.users };
+import type { DirectoryContext } from './context.ts';
+import { ResourceServiceBase } from './resource-base.ts';
 
 /** The stored `monitor` list: duplicates dropped; each entry `"*"` or a user or group of the tenant. */
 export function monitorList(state: TenantState, monitor: readonly string[]): string[] {
@@ -29,56 +26,40 @@ export function monitorList(state: TenantState, monitor: readonly string[]): str
   return out;
 }
 
-export class UserService implements ResourceService<S.User, S.UserCreate, S.UserUpdate> {
-  constructor(private readonly ctx: DirectoryContext) {}
+export class UserService
+  extends ResourceServiceBase<UserRow, S.User>
+  implements ResourceService<S.User, S.UserCreate, S.UserUpdate>
+{
+  constructor(ctx: DirectoryContext) {
+    super(ctx, { table: 'users', resource: 'user', repo: (r) => r.users, toResource: toUser });
+  }
 
   async create(customerId: string, input: S.UserCreate): Promise<S.User> {
     checkInput(S.UserCreate, input);
-    return this.ctx.write(async (repos, changes) => {
-      const state = this.ctx.tenant(customerId);
-      const row: UserRow = {
-        id: this.ctx.ids(),
-        customer_id: customerId,
-        name: input.name,
-        call_groups: parseNamedGroups(input.call_groups ?? [], 'call_groups'),
-        pickup_groups: parseNamedGroups(input.pickup_groups ?? [], 'pickup_groups'),
-        monitor: monitorList(state, input.monitor ?? []),
-        ...this.ctx.newTimes(),
-      };
-      await repos.users.insert(row);
-      changes.add({ table: 'users', customerId, id: row.id, op: 'create', row });
-      return toUser(row);
-    });
-  }
-
-  async get(customerId: string, id: string): Promise<S.User> {
-    return toUser(await this.ctx.row(this.ctx.store.repos.users, 'user', customerId, id));
-  }
-
-  list(customerId: string, page: PageQuery): Promise<S.PageResult<S.User>> {
-    return this.ctx.page(this.ctx.store.repos.users, customerId, page, toUser);
+    return this.createRow(customerId, (state, id) => ({
+      id,
+      customer_id: customerId,
+      name: input.name,
+      call_groups: parseNamedGroups(input.call_groups ?? [], 'call_groups'),
+      pickup_groups: parseNamedGroups(input.pickup_groups ?? [], 'pickup_groups'),
+      monitor: monitorList(state, input.monitor ?? []),
+      ...this.ctx.newTimes(),
+    }));
   }
 
   async update(customerId: string, id: string, input: S.UserUpdate): Promise<S.User> {
     checkInput(S.UserUpdate, input);
-    return this.ctx.write(async (repos, changes) => {
-      await this.ctx.row(repos.users, 'user', customerId, id);
-      const state = this.ctx.tenant(customerId);
-      const patch: Partial<UserRow> = { tm_update: this.ctx.stamp() };
+    return this.patch(customerId, id, (_current, state) => {
+      const patch: Partial<UserRow> = {};
       if (input.name !== undefined) patch.name = input.name;
-      if (input.call_groups !== undefined)
+      if (input.call_groups !== undefined) {
         patch.call_groups = parseNamedGroups(input.call_groups, 'call_groups');
+      }
       if (input.pickup_groups !== undefined) {
         patch.pickup_groups = parseNamedGroups(input.pickup_groups, 'pickup_groups');
       }
       if (input.monitor !== undefined) patch.monitor = monitorList(state, input.monitor);
-      const row = present(await repos.users.update(customerId, id, patch), 'user');
-      changes.add({ table: 'users', customerId, id, op: 'update', row });
-      return toUser(row);
+      return patch;
     });
-  }
-
-  async delete(customerId: string, id: string, opts?: { force?: boolean }): Promise<S.User> {
-    return toUser(await deleteResource(this.ctx, spec, customerId, id, opts?.force));
   }
 }

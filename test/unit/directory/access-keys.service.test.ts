@@ -1,14 +1,12 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { NIL_UUID } from '../../../src/store/timestamp.ts';
-import { dialects, openEnv, refused, type Env } from './helpers.ts';
+import { dialects, refused, useEnv } from './helpers.ts';
 
 for (const dialect of dialects) {
   describe(`access keys (${dialect})`, () => {
-    let env: Env;
-    before(async () => (env = await openEnv(dialect)));
-    after(() => env?.close());
+    const env = useEnv(dialect);
 
     it('creates rk_<prefix>_<secret>, stores only prefix and sha256, authenticates from memory', async () => {
       const c = await env.tenant();

@@ -1,13 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NIL_UUID } from '../../../src/store/timestamp.ts';
-import { dialects, openEnv, refused, unknownId, type Env } from './helpers.ts';
+import { dialects, refused, unknownId, useEnv } from './helpers.ts';
 
 for (const dialect of dialects) {
   describe(`agents, queues and trunks (${dialect})`, () => {
-    let env: Env;
-    before(async () => (env = await openEnv(dialect)));
-    after(() => env?.close());
+    const env = useEnv(dialect);
 
     it('agents: defaults, every address field present, owner checked', async () => {
       const c = await env.tenant();

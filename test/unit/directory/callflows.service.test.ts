@@ -1,12 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, openEnv, refused, type Env } from './helpers.ts';
+import { dialects, refused, useEnv } from './helpers.ts';
 
 for (const dialect of dialects) {
   describe(`callflows (${dialect})`, () => {
-    let env: Env;
-    before(async () => (env = await openEnv(dialect)));
-    after(() => env?.close());
+    const env = useEnv(dialect);
 
     it('stores a normalized flow (data and children always present) and matches it at once', async () => {
       const c = await env.tenant();

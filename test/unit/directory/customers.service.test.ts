@@ -1,12 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, openEnv, refused, unknownId, type Env } from './helpers.ts';
+import { dialects, refused, unknownId, useEnv } from './helpers.ts';
 
 for (const dialect of dialects) {
   describe(`customers (${dialect})`, () => {
-    let env: Env;
-    before(async () => (env = await openEnv(dialect)));
-    after(() => env?.close());
+    const env = useEnv(dialect);
 
     it('creates the tenant with its three feature-code callflows, which match *87, *87101 and 88sales', async () => {
       const c = await env.dir.customers.create({ name: 'Acme', domain: 'PBX.Acme.Example' });

@@ -1,17 +1,15 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { NIL_UUID } from '../../../src/store/timestamp.ts';
-import { dialects, openEnv, refused, unknownId, type Env } from './helpers.ts';
+import { dialects, refused, unknownId, useEnv } from './helpers.ts';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 for (const dialect of dialects) {
   describe(`devices (${dialect})`, () => {
-    let env: Env;
-    before(async () => (env = await openEnv(dialect)));
-    after(() => env?.close());
+    const env = useEnv(dialect);
 
     it('stores the password only as HA1 for the tenant domain (checked by hand)', async () => {
       const c = await env.dir.customers.create({ name: 'H', domain: 'HA1.example.com' });

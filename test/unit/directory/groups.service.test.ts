@@ -1,12 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { dialects, openEnv, refused, unknownId, type Env } from './helpers.ts';
+import { dialects, refused, unknownId, useEnv } from './helpers.ts';
 
 for (const dialect of dialects) {
   describe(`groups (${dialect})`, () => {
-    let env: Env;
-    before(async () => (env = await openEnv(dialect)));
-    after(() => env?.close());
+    const env = useEnv(dialect);
 
     async function phones(customerId: string, n: number, ownerId?: string) {
       const out = [];

@@ -1,5 +1,6 @@
 /** Shared set-up of the directory's service suites: a fresh database per dialect, a directory over it. */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { createDirectory, type Directory } from '../../../src/directory/index.ts';
 import { DirectoryError } from '../../../src/directory/errors.ts';
 import type * as S from '../../../src/directory/schemas/index.ts';
@@ -39,6 +40,33 @@ export async function openEnv(dialect: 'sqlite' | 'postgres'): Promise<Env> {
       await store.close();
       await db.drop();
     },
+  };
+}
+
+/**
+ * The suite's env, opened in `before` and closed in `after` of the enclosing `describe`. The returned
+ * object forwards to it, so tests use it as they would the `Env` itself (only inside hooks and tests).
+ */
+export function useEnv(dialect: 'sqlite' | 'postgres'): Env {
+  let env: Env | undefined;
+  before(async () => {
+    env = await openEnv(dialect);
+  });
+  after(() => env?.close());
+  const opened = (): Env => {
+    if (!env) throw new Error('the env is opened in before(): use it inside hooks and tests');
+    return env;
+  };
+  return {
+    get store() {
+      return opened().store;
+    },
+    get dir() {
+      return opened().dir;
+    },
+    tenant: (settings) => opened().tenant(settings),
+    reopen: () => opened().reopen(),
+    close: () => opened().close(),
   };
 }
 

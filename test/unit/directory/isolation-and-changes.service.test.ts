@@ -1,13 +1,11 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDirectory, type DirectoryChange } from '../../../src/directory/index.ts';
-import { dialects, openEnv, refused, type Env } from './helpers.ts';
+import { dialects, refused, useEnv } from './helpers.ts';
 
 for (const dialect of dialects) {
   describe(`tenant isolation and change notification (${dialect})`, () => {
-    let env: Env;
-    before(async () => (env = await openEnv(dialect)));
-    after(() => env?.close());
+    const env = useEnv(dialect);
 
     it("every service answers 404 for another tenant's id (get, update, delete), and the row stays", async () => {
       const a = await env.tenant();

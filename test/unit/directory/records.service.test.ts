@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CallRow, GroupcallRow } from '../../../src/store/rows.ts';
 import { NIL_UUID, NOT_YET } from '../../../src/store/timestamp.ts';
-import { dialects, openEnv, refused, type Env } from './helpers.ts';
+import { dialects, refused, useEnv } from './helpers.ts';
 
 const address = { type: 'device', target: NIL_UUID, target_name: '', name: '', detail: '' };
 
@@ -61,9 +61,7 @@ function call(customerId: string, n: number, deleted = false): CallRow {
 
 for (const dialect of dialects) {
   describe(`groupcall and call records (${dialect})`, () => {
-    let env: Env;
-    before(async () => (env = await openEnv(dialect)));
-    after(() => env?.close());
+    const env = useEnv(dialect);
 
     it('groupcalls: get and list newest first; soft-deleted hidden; another tenant gets 404', async () => {
       const a = await env.tenant();
