@@ -2,8 +2,8 @@
 // Checks that the real SIP peers the interop tests drive are installed. Fails with the exact apt-get line when not.
 import { spawnSync } from 'node:child_process';
 
-/** binary → Debian package providing it. Extend as interop tests gain peers (baresip, linphonec, kamailio). */
-const PEERS = { sipp: 'sip-tester' };
+/** binary → Debian package providing it: the real peers of test/interop and the call benchmarks. */
+const PEERS = { sipp: 'sip-tester', baresip: 'baresip', linphonec: 'linphone-cli', kamailio: 'kamailio' };
 
 const missing = Object.entries(PEERS).filter(
   ([bin]) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status !== 0,

@@ -1,8 +1,10 @@
 /**
- * Composition root: builds and wires the layers from configuration — store → directory → REST API, and
- * the SIP core (transport → transactions → UA). The call engine joins in a later issue; until then the SIP
- * side answers OPTIONS and refuses INVITEs with 480.
+ * Composition root: builds and wires the layers from configuration — store → directory → REST API; the
+ * SIP core (transport → transactions → UA); device auth, the registrar (REGISTER), the media relay and the
+ * call engine (INVITE → B2BUA legs with anchored media).
  */
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/server.ts';
@@ -13,6 +15,10 @@ import { randomIds } from './sip/ids.ts';
 import { SipTransportLayer } from './sip/transport/index.ts';
 import { UserAgent } from './sip/ua/index.ts';
 import { openStore, type Store } from './store/index.ts';
+import { RtpRelay } from './media/index.ts';
+import { DeviceAuth } from './pbx/auth/index.ts';
+import { CallEngine } from './pbx/calls/index.ts';
+import { Registrar } from './pbx/registrar/index.ts';
 
 export interface RunningNode {
   /** The bound SIP port (UDP and TCP). */
@@ -40,6 +46,26 @@ export async function startSipNode(config: Pick<RingdConfig, 'sip'>): Promise<Ru
   };
 }
 
+/** A port free for both UDP and TCP on `host` (SIP listens on one number for both; `port: 0` in config). */
+export async function freeUdpTcpPort(host: string): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const udp = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const port = await new Promise<number>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(0, host, () => resolve(udp.address().port));
+    });
+    const tcp = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      tcp.once('error', () => resolve(false));
+      tcp.listen(port, host, () => resolve(true));
+    });
+    await new Promise<void>((r) => udp.close(() => r()));
+    await new Promise<void>((r) => (ok ? tcp.close(() => r()) : r()));
+    if (ok) return port;
+  }
+  throw new Error(`no port free for both UDP and TCP on ${host}`);
+}
+
 /** Opens the configured database (running pending migrations unless told not to). */
 export async function openConfiguredStore(config: RingdConfig, migrate = true): Promise<Store> {
   return openStore({
@@ -54,13 +80,16 @@ export interface RunningRingd {
   directory: Directory;
   api: FastifyInstance;
   sip: RunningNode;
+  registrar: Registrar;
+  engine: CallEngine;
+  media: RtpRelay;
   /** Where the REST API listens. */
   http: { host: string; port: number };
   /** Stops everything, in reverse order of start. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Starts a whole ringd node: database, directory cache, REST API and SIP. */
+/** Starts a whole ringd node: database, directory cache, SIP (registrar, call engine, media), REST API. */
 export async function startRingd(config: RingdConfig, log: Logger, version: string): Promise<RunningRingd> {
   const store = await openConfiguredStore(config);
   const closers: Array<() => Promise<void>> = [() => store.close()];
@@ -73,6 +102,74 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       store,
       log: (msg, o) => log.info(o ?? {}, msg),
     });
+    const sipLog = log.child({ layer: 'sip' });
+    const defaultDomain = config.sip.default_domain || undefined;
+
+    // SIP: the transport first (the UA's delegate is filled once the registrar and engine exist).
+    const sipPort = config.sip.port || (await freeUdpTcpPort(config.sip.host));
+    const transport = new SipTransportLayer({
+      host: config.sip.host,
+      udpPort: sipPort,
+      tcpPort: sipPort,
+    });
+    await transport.listen();
+    closers.push(() => transport.close());
+    const delegate: NonNullable<ConstructorParameters<typeof UserAgent>[0]['delegate']> = {};
+    const ua = new UserAgent({
+      transport,
+      clock: systemClock,
+      ids: randomIds,
+      product: `ringd/${version}`,
+      delegate,
+      capabilities: {
+        methods: new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE']),
+      },
+    });
+    closers.push(async () => ua.close());
+
+    const auth = new DeviceAuth({
+      cache: directory.cache,
+      clock: systemClock,
+      ids: randomIds,
+      defaultDomain,
+      algorithms: config.sip.digest_algorithms.split(',') as Array<'MD5' | 'SHA-256'>,
+      log: (msg, o) => sipLog.warn(o ?? {}, msg),
+    });
+    const registrar = new Registrar({
+      auth,
+      store,
+      clock: systemClock,
+      ids: randomIds,
+      directory,
+      log: (msg, o) => sipLog.info(o ?? {}, msg),
+    });
+    const restored = await registrar.load();
+    log.info(restored, 'registrations restored');
+    closers.push(async () => registrar.close());
+
+    const media = new RtpRelay({
+      host: config.sip.host,
+      portMin: config.rtp.port_min,
+      portMax: config.rtp.port_max,
+    });
+    closers.push(() => media.close());
+    const engine = new CallEngine({
+      ua,
+      media,
+      directory: directory.cache,
+      registrar,
+      auth,
+      store,
+      clock: systemClock,
+      defaultDomain,
+      maxCallDuration: config.calls.max_duration * 1000,
+      ringTimeout: config.calls.ring_timeout,
+      log: (level, msg, fields) => sipLog[level](fields ?? {}, msg),
+    });
+    closers.push(() => engine.close());
+    delegate.onInvite = (invite) => engine.onInvite(invite, invite.inbound);
+    delegate.onRequest = (req, txn, inbound) => registrar.handle(req, txn, inbound);
+
     let sipReady = false;
     const api = await buildApi({
       directory,
@@ -80,20 +177,26 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       logger: log.child({ layer: 'api' }),
       bodyLimit: config.http.body_limit,
       ready: async () => ({ database: await store.ping(), sip: sipReady }),
+      pbx: {
+        registrations: { list: (customerId, page) => registrar.list(customerId, page) },
+        calls: { hangup: (customerId, id) => engine.hangup(customerId, id) },
+      },
     });
     closers.push(() => api.close());
     await api.listen({ host: config.http.host, port: config.http.port });
     const address = api.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-    const sip = await startSipNode(config);
-    closers.push(() => sip.close());
     sipReady = true;
+    const sip: RunningNode = { port: transport.udpPort, ua, close: async () => {} };
     let closed: Promise<void> | undefined;
     return {
       store,
       directory,
       api,
       sip,
+      registrar,
+      engine,
+      media,
       http: { host: config.http.host, port: httpPort },
       close: () => (closed ??= closeAll()),
     };

@@ -17,7 +17,9 @@ import { registerOpenApi, registerOpenApiRoutes } from './openapi.ts';
 import { accessKeyRoutes } from './routes/access-keys.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { callflowRoutes } from './routes/callflows.ts';
+import type { PbxApi } from './pbx.ts';
 import { callRoutes } from './routes/calls.ts';
+import { registrationRoutes } from './routes/registrations.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { groupcallRoutes } from './routes/groupcalls.ts';
@@ -49,6 +51,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** Readiness checks for `/readyz` (e.g. `{ database: true, sip: true }`); absent → always ready. */
   ready?: () => Promise<Record<string, boolean>>;
+  /** The call engine: registrations and call control routes exist only when it is given. */
+  pbx?: PbxApi;
 }
 
 /** The request log serializer: method and URL (without the access key), client address. */
@@ -117,7 +121,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       await v1.register(queueRoutes, o);
       await v1.register(trunkRoutes, o);
       await v1.register(groupcallRoutes, o);
-      await v1.register(callRoutes, o);
+      await v1.register(callRoutes, { ...o, pbx: opts.pbx });
+      if (opts.pbx) await v1.register(registrationRoutes, { pbx: opts.pbx });
     },
     { prefix: API_PREFIX },
   );

@@ -20,7 +20,7 @@ const HELP = `ringd ${pkg.version} — an API-first PBX core
 usage: ringd <command> [--config <file>] [options]
 
 commands:
-  start                  run ringd: SIP on UDP+TCP, the REST API, the embedded database
+  start                  run ringd: SIP on UDP+TCP (registrar, calls), the media relay, the REST API
   init [--demo] [--domain <d>] [--new-admin-key]
                          create the database and the platform admin key (printed once); with --demo also
                          a demo tenant (3 phones on 101-103, ring group 600, pickup codes), printing the

@@ -136,6 +136,11 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   }
   const c = config as unknown as RingdConfig;
   c.data_dir = resolve(cwd, c.data_dir);
+  if (c.rtp.port_max - c.rtp.port_min < 3)
+    throw new ConfigError(
+      'rtp.port_max',
+      `the media port range ${c.rtp.port_min}–${c.rtp.port_max} must hold at least two port pairs`,
+    );
   return { config: c, file };
 }
 

@@ -13,6 +13,8 @@ export interface RingdConfig {
     port: number;
     /** Tenant domain for requests addressed to an IP literal ('' = none). */
     default_domain: string;
+    /** Digest algorithms offered to phones: `MD5` (default; what most phones take), `SHA-256,MD5`, `SHA-256`. */
+    digest_algorithms: 'MD5' | 'SHA-256,MD5' | 'SHA-256';
   };
   http: {
     /** IP address of the REST API. Default 127.0.0.1. */
@@ -27,6 +29,18 @@ export interface RingdConfig {
     url: string;
     /** SQLite `synchronous` in WAL mode: NORMAL survives a process crash, FULL a power loss too. */
     sqlite_synchronous: 'NORMAL' | 'FULL';
+  };
+  rtp: {
+    /** Lowest UDP port of the media relay (even; RTCP uses port + 1). Default 20000. */
+    port_min: number;
+    /** Highest UDP port of the media relay. Default 29999. */
+    port_max: number;
+  };
+  calls: {
+    /** Seconds a callee rings before the call fails with 480 (callflow data may override). Default 20. */
+    ring_timeout: number;
+    /** Longest call in seconds; then ringd hangs up both sides. Default 14400 (4 h). */
+    max_duration: number;
   };
   /** Directory for the embedded database and other state. Default `./data`. */
   data_dir: string;
@@ -54,6 +68,14 @@ export const KEYS: readonly KeySpec[] = [
     kind: 'string',
     default: '',
     doc: 'tenant domain for requests sent to an IP address',
+  },
+  {
+    path: 'sip.digest_algorithms',
+    env: 'RINGD_DIGEST_ALGORITHMS',
+    kind: 'enum',
+    values: ['MD5', 'SHA-256,MD5', 'SHA-256'],
+    default: 'MD5',
+    doc: 'digest algorithms offered (many phones take the first offered and know only MD5)',
   },
   {
     path: 'http.host',
@@ -86,6 +108,42 @@ export const KEYS: readonly KeySpec[] = [
     values: ['NORMAL', 'FULL'],
     default: 'NORMAL',
     doc: 'SQLite durability: NORMAL (process crash) or FULL (power loss)',
+  },
+  {
+    path: 'rtp.port_min',
+    env: 'RINGD_RTP_PORT_MIN',
+    kind: 'int',
+    min: 1024,
+    max: 65534,
+    default: 20000,
+    doc: 'lowest media relay port (UDP; RTP even, RTCP +1)',
+  },
+  {
+    path: 'rtp.port_max',
+    env: 'RINGD_RTP_PORT_MAX',
+    kind: 'int',
+    min: 1025,
+    max: 65535,
+    default: 29999,
+    doc: 'highest media relay port',
+  },
+  {
+    path: 'calls.ring_timeout',
+    env: 'RINGD_RING_TIMEOUT',
+    kind: 'int',
+    min: 1,
+    max: 600,
+    default: 20,
+    doc: 'seconds a callee rings before 480',
+  },
+  {
+    path: 'calls.max_duration',
+    env: 'RINGD_MAX_CALL_DURATION',
+    kind: 'int',
+    min: 10,
+    max: 7 * 24 * 3600,
+    default: 14400,
+    doc: 'longest call in seconds',
   },
   { path: 'data_dir', env: 'RINGD_DATA_DIR', kind: 'string', default: './data', doc: 'state directory' },
   {

@@ -178,6 +178,28 @@ export interface CallsTable {
   tm_delete: string;
 }
 
+/**
+ * A registrar binding (issue 4): one row per (device, contact). Not a resource: no soft delete, rows are
+ * removed when the binding ends. `expires_at` is epoch milliseconds (BIGINT on PostgreSQL, whose driver
+ * returns it as a string: the repository converts, as for `cseq`); `q` is a REAL / DOUBLE PRECISION.
+ */
+export interface RegistrationsTable {
+  id: string;
+  customer_id: string;
+  device_id: string;
+  contact: string; // the Contact URI as registered
+  source_address: string;
+  source_port: number;
+  transport: string; // 'UDP' | 'TCP'
+  user_agent: string;
+  call_id: string;
+  cseq: number | string; // BIGINT (a CSeq is 32-bit unsigned)
+  q: number;
+  expires_at: number | string; // epoch ms
+  tm_create: string;
+  tm_update: string;
+}
+
 export interface Database {
   customers: CustomersTable;
   access_keys: AccessKeysTable;
@@ -191,4 +213,5 @@ export interface Database {
   trunks: TrunksTable;
   groupcalls: GroupcallsTable;
   calls: CallsTable;
+  registrations: RegistrationsTable;
 }

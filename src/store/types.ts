@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { CallflowRow, ResourceTable, RowTypes } from './rows.ts';
+import type { RegistrationsRepo } from './repos/registrations.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -76,6 +77,8 @@ export type Repos = { [T in ResourceTable]: TableRepo<RowTypes[T]> } & {
   accessKeyByPrefix(prefix: string): Promise<RowTypes['access_keys'] | undefined>;
   /** Delete every row of a customer in every table (the customer row included). */
   purgeCustomer(customerId: string): Promise<void>;
+  /** The registrar's bindings (issue 4). */
+  registrations: RegistrationsRepo;
 };
 
 export interface Store {

@@ -11,6 +11,8 @@ export interface RingdProcess {
   child: ChildProcess;
   /** Base URL of the REST API, e.g. http://127.0.0.1:41234. */
   http: string;
+  /** The SIP port (UDP and TCP) it listens on. */
+  sipPort: number;
   /** The platform admin key, when this start created it (first start on an empty database). */
   adminKey?: string;
   /** Everything the process printed so far. */
@@ -65,12 +67,14 @@ export function startRingdProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): P
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /REST API on (http:\/\/[0-9.]+:\d+)\/v1\.0/.exec(out);
-      if (!m) return;
+      const sip = /SIP on udp\/tcp [0-9.]+:(\d+)/.exec(out);
+      if (!m || !sip) return;
       clearTimeout(timer);
       const key = /admin key[^\n]*\n\s*(rk_\S+)/.exec(out)?.[1];
       resolve({
         child,
         http: m[1],
+        sipPort: Number(sip[1]),
         adminKey: key,
         output: () => out,
         async stop() {

@@ -6,7 +6,7 @@
 import { UacDialogSet } from '../dialog/index.ts';
 import type { Dialog } from '../dialog/index.ts';
 import type { Endpoint, SipRequest, SipResponse } from '../message/index.ts';
-import type { InviteClientTransaction } from '../transaction/index.ts';
+import { buildCancel, type InviteClientTransaction } from '../transaction/index.ts';
 import { Session } from './session.ts';
 import type { UaContext } from './ua-context.ts';
 
@@ -30,6 +30,8 @@ export class OutgoingInvite {
   private txn: InviteClientTransaction | undefined;
   private _state: OutgoingInviteState = 'calling';
   private _session: Session | undefined;
+  /** Extra CANCEL headers while the CANCEL is held back (no provisional yet); `sent` once sent. */
+  private cancelHeaders: Array<[string, string]> | 'sent' | undefined;
 
   /** A provisional response; `dialog` is the early dialog when it carried a To tag. */
   onProgress?: (res: SipResponse, dialog: Dialog | undefined) => void;
@@ -61,6 +63,7 @@ export class OutgoingInvite {
     this.txn = this.ctx.transactions.sendRequest(this.request, this.destination, {
       onProvisional: (res) => {
         if (this._state === 'calling') this._state = 'early';
+        if (Array.isArray(this.cancelHeaders)) this.sendCancel(this.cancelHeaders);
         const dialog = this.dialogs.onResponse(res);
         this.onProgress?.(res, dialog);
       },
@@ -72,10 +75,37 @@ export class OutgoingInvite {
 
   /**
    * Cancels the INVITE (§9.1). Before any provisional response the CANCEL is held back and sent on the
-   * first one; after a final response it does nothing.
+   * first one; after a final response it does nothing. `headers` are added to the CANCEL (e.g. RFC 3326
+   * `Reason: SIP;cause=200;text="Call completed elsewhere"`). Idempotent: only the first call counts.
    */
-  cancel(): void {
-    if (this._state === 'calling' || this._state === 'early') this.txn?.cancel();
+  cancel(headers?: Array<[string, string]>): void {
+    if (this._state !== 'calling' && this._state !== 'early') return;
+    if (headers === undefined || headers.length === 0) {
+      if (this.cancelHeaders === undefined) this.txn?.cancel();
+      return;
+    }
+    if (this.cancelHeaders !== undefined || this.txn === undefined || this.txn.cancelStatus !== 'none')
+      return;
+    if (this._state === 'early') this.sendCancel(headers);
+    else this.cancelHeaders = headers;
+  }
+
+  /** Sends our own CANCEL (the transaction's built one carries no extra headers). */
+  private sendCancel(headers: Array<[string, string]>): void {
+    this.cancelHeaders = 'sent';
+    if (this.txn === undefined || this.txn.state === 'Terminated') return;
+    const cancel = buildCancel(this.request);
+    for (const [n, v] of headers) cancel.append(n, v);
+    this.ctx.transactions.sendRequest(
+      cancel,
+      this.destination,
+      {
+        onFinal: () => {},
+        onTimeout: () => {},
+        onTransportError: () => {},
+      },
+      { addVia: false },
+    );
   }
 
   private final(res: SipResponse): void {

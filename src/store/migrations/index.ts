@@ -4,10 +4,12 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.ts';
+import * as m0002 from './0002_registrations.ts';
 
 /** Every migration by name, in apply order. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': m0001,
+  '0002_registrations': m0002,
 });
 
 /** Kysely `MigrationProvider` over `MIGRATIONS`. */

@@ -8,6 +8,7 @@ import type { Repos } from '../types.ts';
 import { NOT_YET } from '../timestamp.ts';
 import { CODECS, decode } from './codecs.ts';
 import { callflowKeysRepo } from './callflow-keys.ts';
+import { registrationsRepo } from './registrations.ts';
 import { tableRepo } from './table-repo.ts';
 import { atomically } from './transaction.ts';
 
@@ -39,6 +40,7 @@ export function reposFor(db: Kysely<Database>): Repos {
   return {
     ...tables,
     callflowKeys: callflowKeysRepo(db),
+    registrations: registrationsRepo(db),
 
     async accessKeyByPrefix(prefix) {
       const r = await db

@@ -83,3 +83,18 @@ describe('configuration', () => {
     refused(() => loadConfig({ env: { RINGD_CONFIG: 'missing.yaml' }, cwd }), 'RINGD_CONFIG', /no such file/);
   });
 });
+
+describe('configuration: media and calls', () => {
+  it('defaults and range checks', () => {
+    const cwd = dir();
+    const { config } = loadConfig({ env: {}, cwd });
+    assert.deepEqual(config.rtp, { port_min: 20000, port_max: 29999 });
+    assert.deepEqual(config.calls, { ring_timeout: 20, max_duration: 14400 });
+    refused(
+      () => loadConfig({ env: { RINGD_RTP_PORT_MIN: '30000', RINGD_RTP_PORT_MAX: '30001' }, cwd }),
+      'rtp.port_max',
+      /at least two port pairs/,
+    );
+    refused(() => loadConfig({ env: { RINGD_RING_TIMEOUT: '0' }, cwd }), 'RINGD_RING_TIMEOUT', /1–600/);
+  });
+});

@@ -1,0 +1,282 @@
+/**
+ * Calls per second through ringd for a 1:1 call (SIPp uac → ringd → SIPp uas, SDP on both legs, 100 ms
+ * hold), with digest auth on the caller's INVITE, against the same SIPp work through Kamailio as a
+ * stateful proxy (record-route, TLSF allocator) **in the same run** (benchmarks.md method):
+ * fresh server and SIPp processes for every run; a rate passes when every call succeeded on both SIPp
+ * sides, the sustained rate is ≥ 97 % of the target and retransmissions stay ≤ 0.1 % of calls; the
+ * server's CPU per call comes from /proc. Also: RSS per concurrent call (ringd at N answered calls held
+ * open, minus idle).
+ *
+ *   npm run bench:calls                 rates 250…4000, 10 s each, 1 run per rate (--runs 3 for the full method)
+ *   npm run bench:calls -- --smoke      one short run at a low rate for each server (CI)
+ *   npm run bench:calls -- --concurrent 5000   the memory figure at that many calls
+ */
+import { freePort } from '../test/interop/support/ports.ts';
+import { runSipp, startSipp, type SippRun } from '../test/interop/support/sipp.ts';
+import { startKamailio } from './support/kamailio.ts';
+import { cpuMsOf, rssOf } from './support/proc.ts';
+import { PASSWORD, startBenchNode } from './support/ringd-bench.ts';
+
+const argv = process.argv.slice(2);
+const smoke = argv.includes('--smoke');
+const arg = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const RUNS = Number(arg('runs') ?? 1);
+const SECONDS = Number(arg('seconds') ?? (smoke ? 2 : 10));
+const RATES = (arg('rates') ?? (smoke ? '50' : '250,500,1000,1500,2000,2500,3000,3500,4000'))
+  .split(',')
+  .map(Number);
+const CONCURRENT = Number(arg('concurrent') ?? (smoke ? 200 : 5000));
+const HOLD_MS = 100;
+const progress = (m: string) => process.stderr.write(`# ${m}\n`);
+
+interface RunResult {
+  rate: number;
+  ok: boolean;
+  success: number;
+  failed: number;
+  retrans: number;
+  achieved: number;
+  cpuMsPerCall: number;
+  why: string;
+}
+
+function judge(rate: number, calls: number, uac: SippRun, uas: SippRun, cpuMs: number): RunResult {
+  const n = (r: SippRun, k: string) => Number(r.stats[k] ?? 0);
+  const success = n(uac, 'SuccessfulCall(C)');
+  const failed = n(uac, 'FailedCall(C)') + n(uas, 'FailedCall(C)');
+  const retrans = n(uac, 'Retransmissions(C)') + n(uas, 'Retransmissions(C)');
+  const achieved = Number(uac.stats['CallRate(C)'] ?? 0);
+  const why: string[] = [];
+  if (uac.code !== 0) why.push(`uac exit ${uac.code}`);
+  if (success !== calls) why.push(`${success}/${calls} succeeded`);
+  if (failed > 0) why.push(`${failed} failed`);
+  // Short (smoke) runs spend a visible share of their time starting up: the rate criterion needs ≥ 5 s.
+  if (SECONDS >= 5 && achieved < 0.97 * rate) why.push(`rate ${achieved.toFixed(0)} < 97 %`);
+  if (retrans > 0.001 * calls) why.push(`${retrans} retransmissions`);
+  return {
+    rate,
+    ok: why.length === 0,
+    success,
+    failed,
+    retrans,
+    achieved,
+    cpuMsPerCall: success ? cpuMs / success : 0,
+    why: why.join(', '),
+  };
+}
+
+async function kamailioRun(rate: number): Promise<RunResult> {
+  const calls = rate * SECONDS;
+  const uasPort = await freePort();
+  const k = await startKamailio(await freePort(), [`127.0.0.1:${uasPort}`]);
+  try {
+    const uas = await startSipp({
+      scenario: 'uas-answer.xml',
+      transport: 'udp',
+      port: uasPort,
+      calls,
+      timeoutMs: SECONDS * 1000 + 30_000,
+      extraArgs: ['-d', '0'],
+    });
+    const cpu0 = k.cpuMs();
+    const uac = await runSipp({
+      scenario: 'invite-uac.xml',
+      remote: `127.0.0.1:${k.port}`,
+      transport: 'udp',
+      calls,
+      rate,
+      service: '2000',
+      timeoutMs: SECONDS * 1000 + 25_000,
+    });
+    const cpu = k.cpuMs() - cpu0;
+    uas.kill();
+    return judge(rate, calls, uac, await uas.done, cpu);
+  } finally {
+    await k.stop();
+  }
+}
+
+async function ringdRun(rate: number): Promise<RunResult> {
+  const calls = rate * SECONDS;
+  const node = await startBenchNode();
+  try {
+    const uasPort = await freePort();
+    const reg = await runSipp({
+      scenario: 'register-auth.xml',
+      remote: `127.0.0.1:${node.ringd.sipPort}`,
+      transport: 'udp',
+      port: uasPort,
+      service: 'callee',
+      extraArgs: ['-au', 'callee', '-ap', PASSWORD, '-auth_uri', node.domain, '-inf', node.calleeInf],
+    });
+    if (reg.code !== 0) throw new Error(`callee REGISTER failed: ${reg.stdout.slice(-1500)}`);
+    const uas = await startSipp({
+      scenario: 'uas-answer.xml',
+      transport: 'udp',
+      port: uasPort,
+      calls,
+      timeoutMs: SECONDS * 1000 + 30_000,
+      extraArgs: ['-d', '0'],
+    });
+    const pid = node.ringd.child.pid!;
+    const cpu0 = cpuMsOf(pid);
+    const uac = await runSipp({
+      scenario: 'uac-auth-call.xml',
+      remote: `127.0.0.1:${node.ringd.sipPort}`,
+      transport: 'udp',
+      calls,
+      rate,
+      service: '2000',
+      timeoutMs: SECONDS * 1000 + 25_000,
+      extraArgs: [
+        '-au',
+        'caller',
+        '-ap',
+        PASSWORD,
+        '-auth_uri',
+        `2000@${node.domain}`,
+        '-inf',
+        node.callerInf,
+        '-d',
+        String(HOLD_MS),
+      ],
+    });
+    const cpu = cpuMsOf(pid) - cpu0;
+    uas.kill();
+    return judge(rate, calls, uac, await uas.done, cpu);
+  } finally {
+    await node.stop();
+  }
+}
+
+/** Highest rate where every one of RUNS runs passes; stops at the first failing rate. */
+async function search(name: string, run: (rate: number) => Promise<RunResult>) {
+  let best: RunResult | undefined;
+  const rows: RunResult[] = [];
+  for (const rate of RATES) {
+    let passed = true;
+    for (let i = 0; i < RUNS && passed; i++) {
+      progress(`${name}: ${rate} calls/s, run ${i + 1}/${RUNS}`);
+      const r = await run(rate);
+      rows.push(r);
+      progress(
+        `  ${r.ok ? 'pass' : `FAIL (${r.why})`}; ${r.achieved.toFixed(0)} calls/s, ${r.cpuMsPerCall.toFixed(3)} ms CPU/call`,
+      );
+      passed = r.ok;
+      if (
+        r.ok &&
+        (!best || r.rate > best.rate || (r.rate === best.rate && r.cpuMsPerCall < best.cpuMsPerCall))
+      )
+        best = r;
+    }
+    if (!passed) break;
+  }
+  return { best, rows };
+}
+
+async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall: number; answered: number }> {
+  const node = await startBenchNode();
+  try {
+    const uasPort = await freePort();
+    const reg = await runSipp({
+      scenario: 'register-auth.xml',
+      remote: `127.0.0.1:${node.ringd.sipPort}`,
+      transport: 'udp',
+      port: uasPort,
+      service: 'callee',
+      extraArgs: ['-au', 'callee', '-ap', PASSWORD, '-auth_uri', node.domain, '-inf', node.calleeInf],
+    });
+    if (reg.code !== 0) throw new Error('callee REGISTER failed');
+    const pid = node.ringd.child.pid!;
+    await new Promise((r) => setTimeout(r, 1000));
+    const idle = rssOf(pid);
+    const rate = Math.min(500, CONCURRENT);
+    const fill = Math.ceil(CONCURRENT / rate) * 1000;
+    const hold = fill + 8000;
+    const uas = await startSipp({
+      scenario: 'uas-answer.xml',
+      transport: 'udp',
+      port: uasPort,
+      calls: CONCURRENT,
+      timeoutMs: hold + 60_000,
+      extraArgs: ['-d', '0'],
+    });
+    const uac = startSipp({
+      scenario: 'uac-auth-call.xml',
+      remote: `127.0.0.1:${node.ringd.sipPort}`,
+      transport: 'udp',
+      calls: CONCURRENT,
+      rate,
+      service: '2000',
+      timeoutMs: hold + 60_000,
+      extraArgs: [
+        '-au',
+        'caller',
+        '-ap',
+        PASSWORD,
+        '-inf',
+        node.callerInf,
+        '-d',
+        String(hold),
+        '-l',
+        String(CONCURRENT),
+      ],
+    });
+    await new Promise((r) => setTimeout(r, fill + 3000));
+    const loaded = rssOf(pid);
+    const u = await uac;
+    const uacRun = await u.done;
+    uas.kill();
+    await uas.done;
+    const answered = Number(uacRun.stats['SuccessfulCall(C)'] ?? 0);
+    return { idle, loaded, perCall: (loaded - idle) / CONCURRENT, answered };
+  } finally {
+    await node.stop();
+  }
+}
+
+async function main() {
+  const ringd = await search('ringd', ringdRun);
+  const kamailio = await search('kamailio', kamailioRun);
+  const mem = await memoryPerCall();
+  const r = ringd.best;
+  const k = kamailio.best;
+  const ratio = r && k ? r.rate / k.rate : 0;
+  const lines = [
+    `1:1 calls through the server (SIPp uac → server → SIPp uas, UDP, SDP, ${HOLD_MS} ms hold, ${SECONDS} s per run, ${RUNS} run(s) per rate)`,
+    `  ${'server'.padEnd(30)} ${'highest passing rate'.padStart(20)}  ${'CPU ms/call'.padStart(11)}`,
+    `  ${'ringd (B2BUA, media anchored, digest)'.padEnd(30)} ${String(r?.rate ?? 0).padStart(20)}  ${(r?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,
+    `  ${'Kamailio 5.6 stateful proxy'.padEnd(30)} ${String(k?.rate ?? 0).padStart(20)}  ${(k?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,
+    `  ratio ringd/Kamailio: ${ratio.toFixed(2)}`,
+    '',
+    'every run:',
+    ...[
+      ...ringd.rows.map((x) => ['ringd', x] as const),
+      ...kamailio.rows.map((x) => ['kamailio', x] as const),
+    ].map(
+      ([s, x]) =>
+        `  ${s.padEnd(9)} ${String(x.rate).padStart(5)}/s  ${x.ok ? 'pass' : 'FAIL'}  achieved ${x.achieved.toFixed(0)}/s  ok ${x.success}  failed ${x.failed}  retrans ${x.retrans}  ${x.cpuMsPerCall.toFixed(3)} ms CPU/call ${x.why}`,
+    ),
+    '',
+    `memory: ${mem.answered}/${CONCURRENT} held calls completed; ringd RSS idle ${(mem.idle / 1048576).toFixed(1)} MiB, with ${CONCURRENT} answered calls ${(mem.loaded / 1048576).toFixed(1)} MiB → ${(mem.perCall / 1024).toFixed(1)} KiB per call`,
+  ];
+  console.log(lines.join('\n'));
+  console.log('');
+  console.log(`calls_ringd_cps=${r?.rate ?? 0}`);
+  console.log(`calls_ringd_cpu_ms_per_call=${(r?.cpuMsPerCall ?? 0).toFixed(3)}`);
+  console.log(`calls_kamailio_cps=${k?.rate ?? 0}`);
+  console.log(`calls_kamailio_cpu_ms_per_call=${(k?.cpuMsPerCall ?? 0).toFixed(3)}`);
+  console.log(`calls_ratio=${ratio.toFixed(3)}`);
+  console.log(`calls_rss_idle_bytes=${mem.idle}`);
+  console.log(`calls_rss_loaded_bytes=${mem.loaded}`);
+  console.log(`calls_rss_per_call_bytes=${Math.round(mem.perCall)}`);
+  if (!r || !k) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+/**
+ * Kamailio as a benchmark reference (benchmarks.md): a stateful proxy from `bench/kamailio/proxy.cfg.tmpl`,
+ * run in the foreground with the TLSF allocator, on 127.0.0.1, stopped by pid.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cpuMsOfTree } from './proc.ts';
+
+const TEMPLATE = resolve(import.meta.dirname, '../kamailio/proxy.cfg.tmpl');
+
+export interface Kamailio {
+  port: number;
+  pid: number;
+  /** CPU ms used so far by the main process and its children. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/** `targets`: the callees' `host:port`; one → relay ($du), several → parallel fork (append_branch). */
+export async function startKamailio(port: number, targets: string[]): Promise<Kamailio> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringd-kamailio-'));
+  const lines =
+    targets.length === 1
+      ? [`  $du = "sip:${targets[0]}";`]
+      : [
+          `  $ru = "sip:callee@${targets[0]}";`,
+          ...targets.slice(1).map((t) => `  append_branch("sip:callee@${t}");`),
+        ];
+  const cfg = readFileSync(TEMPLATE, 'utf8')
+    .replaceAll('@PORT@', String(port))
+    .replaceAll('@TARGETS@', () => lines.join('\n'));
+  writeFileSync(join(dir, 'kamailio.cfg'), cfg);
+  const child: ChildProcess = spawn(
+    'kamailio',
+    [
+      '-f',
+      join(dir, 'kamailio.cfg'),
+      '-DD',
+      '-E',
+      '-x',
+      'tlsf',
+      '-X',
+      'tlsf',
+      '-m',
+      '256',
+      '-M',
+      '16',
+      '-P',
+      join(dir, 'kamailio.pid'),
+      '-Y',
+      dir,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const started = Date.now();
+  while (!/Listening on/.test(log)) {
+    if (child.exitCode !== null) throw new Error(`kamailio exited: ${log.slice(-2000)}`);
+    if (Date.now() - started > 10_000) {
+      child.kill('SIGKILL');
+      throw new Error(`kamailio did not start: ${log.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 300)); // children forked and bound
+  const pid = child.pid!;
+  return {
+    port,
+    pid,
+    cpuMs: () => cpuMsOfTree(pid),
+    async stop() {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

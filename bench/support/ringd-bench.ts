@@ -1,0 +1,65 @@
+/**
+ * A ringd node provisioned for call benchmarks and interop tests: one tenant, a caller and a callee
+ * device with passwords, callflow `2000` → the callee device; the real `ringd start` process on it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDirectory } from '../../src/directory/index.ts';
+import { openStore } from '../../src/store/index.ts';
+import { startRingdProcess, type RingdProcess } from '../../test/support/ringd-process.ts';
+
+export const BENCH_DOMAIN = 'bench.ringd.test';
+export const PASSWORD = 'bench-password-1';
+
+export interface BenchNode {
+  ringd: RingdProcess;
+  dir: string;
+  domain: string;
+  /** A customer API key of the tenant. */
+  apiKey: string;
+  /** SIPp injection files (`-inf`): `domain;user;` rows. */
+  callerInf: string;
+  calleeInf: string;
+  stop(): Promise<void>;
+}
+
+export async function startBenchNode(env: NodeJS.ProcessEnv = {}): Promise<BenchNode> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringd-bench-node-'));
+  const store = await openStore({ url: `sqlite:${join(dir, 'ringd.db')}` });
+  let apiKey = '';
+  try {
+    const directory = await createDirectory({ store });
+    const c = await directory.customers.create({ name: 'Bench', domain: BENCH_DOMAIN });
+    const callee = await directory.devices.create(c.id, {
+      name: 'callee',
+      sip_username: 'callee',
+      sip_password: PASSWORD,
+    });
+    await directory.devices.create(c.id, { name: 'caller', sip_username: 'caller', sip_password: PASSWORD });
+    await directory.callflows.create(c.id, {
+      numbers: ['2000'],
+      flow: { module: 'device', data: { id: callee.id } },
+    });
+    apiKey = (await directory.accessKeys.create(c.id, 'customer', 'bench')).key;
+  } finally {
+    await store.close();
+  }
+  const callerInf = join(dir, 'caller.csv');
+  const calleeInf = join(dir, 'callee.csv');
+  writeFileSync(callerInf, `SEQUENTIAL\n${BENCH_DOMAIN};caller;\n`);
+  writeFileSync(calleeInf, `SEQUENTIAL\n${BENCH_DOMAIN};callee;\n`);
+  const ringd = await startRingdProcess({ RINGD_DATA_DIR: dir, RINGD_LOG_LEVEL: 'error', ...env });
+  return {
+    ringd,
+    dir,
+    apiKey,
+    domain: BENCH_DOMAIN,
+    callerInf,
+    calleeInf,
+    async stop() {
+      await ringd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

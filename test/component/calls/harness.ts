@@ -1,0 +1,384 @@
+/**
+ * A ringd call engine on a fake network in virtual time, with phones as UAs: a real in-memory store and
+ * directory (tenant `acme.example`, users Alice and Bob, devices, callflows), fake registrar bindings, a
+ * fake device authenticator and the in-memory media plane of `test/support/fake-media.ts`.
+ *
+ * Callflows: 100 → device alice; 200 → device bob-desk; 201 → user Bob (bob-desk + bob-mobile);
+ * 202 → device bob-desk with a 5 s ring timeout; 300 → general_pickup (needs the executor: 480).
+ */
+import assert from 'node:assert/strict';
+import type { DeviceEntry } from '../../../src/directory/contract.ts';
+import { createDirectory, type Directory } from '../../../src/directory/index.ts';
+import type { AuthOutcome, DeviceAuthenticator } from '../../../src/pbx/auth/types.ts';
+import { CallEngine, type Call, type CallEvent } from '../../../src/pbx/calls/index.ts';
+import type { Binding, RegistrarLookup, SourceAddress } from '../../../src/pbx/registrar/types.ts';
+import { sequentialIds } from '../../../src/sip/ids.ts';
+import type { SipRequest, SipResponse } from '../../../src/sip/message/index.ts';
+import { FakeClock, FakeNetwork } from '../../../src/sip/testing/index.ts';
+import type { FakeTransportLayer, WirePacket } from '../../../src/sip/testing/index.ts';
+import {
+  UserAgent,
+  type IncomingInvite,
+  type OutgoingInvite,
+  type Session,
+} from '../../../src/sip/ua/index.ts';
+import { openStore, type Store } from '../../../src/store/index.ts';
+import { FakeMedia } from '../../support/fake-media.ts';
+
+export const DOMAIN = 'acme.example';
+export const RINGD = '10.0.0.10';
+/** Wall-clock origin of the records' timestamps: virtual time 0. */
+export const EPOCH = Date.UTC(2025, 0, 2, 3, 4, 5);
+
+/** An SDP offer as a phone sends it. */
+export function phoneSdp(
+  addr: string,
+  port: number,
+  opts: { codecs?: string; direction?: string; version?: number } = {},
+): string {
+  const codecs = opts.codecs ?? '0 8 101';
+  const maps: Record<string, string> = {
+    '0': 'a=rtpmap:0 PCMU/8000',
+    '8': 'a=rtpmap:8 PCMA/8000',
+    '18': 'a=rtpmap:18 G729/8000',
+    '101': 'a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16',
+  };
+  return (
+    [
+      'v=0',
+      `o=phone 1000 ${opts.version ?? 1} IN IP4 ${addr}`,
+      's=call',
+      `c=IN IP4 ${addr}`,
+      't=0 0',
+      `m=audio ${port} RTP/AVP ${codecs}`,
+      ...codecs.split(' ').map((c) => maps[c] ?? `a=rtpmap:${c} X/8000`),
+      `a=${opts.direction ?? 'sendrecv'}`,
+    ].join('\r\n') + '\r\n'
+  );
+}
+
+/** How a phone answers INVITEs. */
+export type Behaviour = 'answer' | 'ring' | 'busy' | 'decline' | 'silent' | ((inv: IncomingInvite) => void);
+
+/** A SIP phone on the fake network. */
+export class Phone {
+  readonly ua: UserAgent;
+  readonly transport: FakeTransportLayer;
+  readonly invites: IncomingInvite[] = [];
+  /** Sessions established as callee. */
+  readonly sessions: Session[] = [];
+  behaviour: Behaviour = 'answer';
+  /** Ports of the SDP this phone sends. */
+  readonly rtpPort: number;
+
+  constructor(
+    readonly h: Harness,
+    readonly name: string,
+    readonly address: string,
+  ) {
+    this.transport = h.net.attach({ address });
+    this.rtpPort = 40000 + Number(address.split('.')[3]) * 10;
+    this.ua = new UserAgent({
+      transport: this.transport,
+      clock: h.clock,
+      ids: sequentialIds(`${name}-`),
+      contactUser: name,
+      delegate: { onInvite: (inv) => this.onInvite(inv) },
+    });
+  }
+
+  get sdp(): string {
+    return phoneSdp(this.address, this.rtpPort);
+  }
+
+  private onInvite(inv: IncomingInvite): void {
+    this.invites.push(inv);
+    const b = this.behaviour;
+    if (typeof b === 'function') return b(inv);
+    if (b === 'silent') return;
+    if (b === 'busy') return inv.reject(486, 'Busy Here');
+    if (b === 'decline') return inv.reject(603, 'Decline');
+    inv.progress(180);
+    if (b === 'answer') this.answer(inv);
+  }
+
+  /** Answers an INVITE with this phone's SDP. */
+  answer(inv: IncomingInvite, sdp = this.sdp): Session | undefined {
+    const s = inv.accept({ body: sdp });
+    if (s) this.sessions.push(s);
+    return s;
+  }
+
+  /** Calls `dialed` at the tenant through ringd. */
+  call(
+    dialed: string,
+    opts: { body?: string; headers?: Array<[string, string]>; host?: string } = {},
+  ): OutgoingInvite {
+    return this.ua.invite({
+      uri: `sip:${dialed}@${opts.host ?? DOMAIN}`,
+      destination: { transport: 'UDP', address: RINGD, port: 5060 },
+      from: `"${this.name}" <sip:${this.name}@${DOMAIN}>`,
+      body: opts.body ?? this.sdp,
+      headers: opts.headers,
+    });
+  }
+}
+
+/** Outcome of a call as the calling phone sees it. */
+export interface CallerView {
+  out: OutgoingInvite;
+  progress: number[];
+  session?: Session;
+  answerBody?: string;
+  failure?: number;
+  ended: string[];
+}
+
+/** Devices that challenge their first INVITE when `challenge` is set (a stand-in for DeviceAuth). */
+export class FakeAuth implements DeviceAuthenticator {
+  challenge = false;
+  readonly seen: SourceAddress[] = [];
+  constructor(private readonly dir: () => Directory) {}
+  check(req: SipRequest, source: SourceAddress, proxy: boolean): AuthOutcome {
+    this.seen.push(source);
+    const cache = this.dir().cache;
+    const tenant = cache.tenantByDomain(req.from.uri.host);
+    if (!tenant) return { ok: false, status: 404, reason: 'Not Found', headers: [], cause: 'unknown-domain' };
+    const device = cache.deviceBySipUsername(tenant.id, req.from.uri.user ?? '');
+    if (!device) return { ok: false, status: 403, reason: 'Forbidden', headers: [], cause: 'unknown-user' };
+    if (this.challenge && !req.has('Proxy-Authorization')) {
+      return {
+        ok: false,
+        status: proxy ? 407 : 401,
+        reason: 'Proxy Authentication Required',
+        headers: [['Proxy-Authenticate', `Digest realm="${tenant.domain}", nonce="abc", qop="auth"`]],
+        cause: 'challenge',
+      };
+    }
+    return { ok: true, tenant, device };
+  }
+}
+
+/** Bindings set by the test. */
+export class FakeRegistrar implements RegistrarLookup {
+  readonly bindings = new Map<string, Binding[]>();
+  register(customerId: string, device: DeviceEntry, phone: Phone): void {
+    const list = this.bindings.get(device.id) ?? [];
+    list.push({
+      customerId,
+      deviceId: device.id,
+      contact: `sip:${phone.name}@${phone.address}:5060`,
+      source: { address: phone.address, port: 5060, transport: 'UDP' },
+      expiresAt: Number.MAX_SAFE_INTEGER,
+      userAgent: 'test-phone',
+      callId: `reg-${phone.name}`,
+      cseq: 1,
+      q: 1,
+    });
+    this.bindings.set(device.id, list);
+  }
+  contactsOf(_customerId: string, deviceId: string): readonly Binding[] {
+    return this.bindings.get(deviceId) ?? [];
+  }
+}
+
+export interface HarnessOptions {
+  ringTimeout?: number;
+  maxCallDuration?: number;
+  capacity?: number;
+}
+
+/** The whole set-up; see the module comment. */
+export class Harness {
+  readonly clock = new FakeClock(0);
+  readonly net = new FakeNetwork({ clock: this.clock });
+  readonly media: FakeMedia;
+  readonly registrar = new FakeRegistrar();
+  readonly auth: FakeAuth;
+  readonly events: CallEvent[] = [];
+  readonly ringd: UserAgent;
+  engine!: CallEngine;
+  store!: Store;
+  dir!: Directory;
+  tenantId = '';
+  devices: Record<string, DeviceEntry> = {};
+  readonly phones: Phone[] = [];
+
+  private constructor(opts: HarnessOptions) {
+    this.media = new FakeMedia({ capacity: opts.capacity });
+    this.auth = new FakeAuth(() => this.dir);
+    const t = this.net.attach({ address: RINGD });
+    this.ringd = new UserAgent({
+      transport: t,
+      clock: this.clock,
+      ids: sequentialIds('ringd-'),
+      delegate: { onInvite: (inv) => this.engine.onInvite(inv) },
+    });
+  }
+
+  static async create(opts: HarnessOptions = {}): Promise<Harness> {
+    const h = new Harness(opts);
+    h.store = await openStore({ url: 'sqlite::memory:' });
+    h.dir = await createDirectory({ store: h.store });
+    const tenant = await h.dir.customers.create({ name: 'Acme', domain: DOMAIN });
+    h.tenantId = tenant.id;
+    const alice = await h.dir.users.create(tenant.id, { name: 'Alice Smith' });
+    const bob = await h.dir.users.create(tenant.id, { name: 'Bob' });
+    for (const [name, owner] of [
+      ['alice', alice.id],
+      ['bob-desk', bob.id],
+      ['bob-mobile', bob.id],
+    ] as const) {
+      const d = await h.dir.devices.create(tenant.id, {
+        name,
+        sip_username: name,
+        sip_password: 'secret-password',
+        owner_id: owner,
+      });
+      h.devices[name] = h.dir.cache.device(tenant.id, d.id)!;
+    }
+    const cf = (numbers: string[], module: string, data: Record<string, unknown>) =>
+      h.dir.callflows.create(tenant.id, { numbers, flow: { module, data } });
+    await cf(['100'], 'device', { id: h.devices.alice.id });
+    await cf(['200'], 'device', { id: h.devices['bob-desk'].id });
+    await cf(['201'], 'user', { id: bob.id });
+    await cf(['202'], 'device', { id: h.devices['bob-desk'].id, timeout: 5 });
+    await cf(['300'], 'general_pickup', {});
+    h.engine = new CallEngine({
+      ua: h.ringd,
+      media: h.media,
+      directory: h.dir.cache,
+      registrar: h.registrar,
+      auth: h.auth,
+      store: h.store,
+      clock: h.clock,
+      now: () => EPOCH + h.clock.now(),
+      ids: uuidSource(),
+      publish: (e) => h.events.push(e),
+      ringTimeout: opts.ringTimeout,
+      maxCallDuration: opts.maxCallDuration,
+    });
+    return h;
+  }
+
+  /** A phone at `address` registered (when `device` is given) for that device. */
+  phone(name: string, address: string, device?: string): Phone {
+    const p = new Phone(this, name, address);
+    this.phones.push(p);
+    if (device) this.registrar.register(this.tenantId, this.devices[device], p);
+    return p;
+  }
+
+  /** Lets virtual time pass, running microtasks between timers (the engine awaits media allocation). */
+  async run(ms = 50): Promise<void> {
+    const end = this.clock.now() + ms;
+    for (;;) {
+      await flush();
+      const next = this.clock.nextTimerAt();
+      if (next === undefined || next > end) break;
+      this.clock.advance(Math.max(0, next - this.clock.now()));
+    }
+    this.clock.advance(end - this.clock.now());
+    await flush();
+  }
+
+  /** Runs until no timer is left (bounded). */
+  async idle(maxMs = 3_600_000): Promise<void> {
+    const limit = this.clock.now() + maxMs;
+    for (;;) {
+      await flush();
+      const next = this.clock.nextTimerAt();
+      if (next === undefined) return;
+      assert.ok(next <= limit, 'timers still pending after the idle limit');
+      this.clock.advance(Math.max(0, next - this.clock.now()));
+    }
+  }
+
+  /** Places a call from `phone` and records what the caller sees. */
+  dial(phone: Phone, dialed: string, opts?: Parameters<Phone['call']>[1]): CallerView {
+    const out = phone.call(dialed, opts);
+    const v: CallerView = { out, progress: [], ended: [] };
+    out.onProgress = (res) => v.progress.push(res.status);
+    out.onAnswer = (s, res) => {
+      v.session = s;
+      v.answerBody = res.body.toString();
+      s.onEnd = (c) => v.ended.push(c);
+    };
+    out.onFailure = (f) => (v.failure = f.status);
+    return v;
+  }
+
+  /** Requests/responses on the wire between two addresses, as `METHOD` or `status METHOD`. */
+  wire(from?: string, to?: string): string[] {
+    return this.packets(from, to).map((p) => firstLine(p));
+  }
+
+  packets(from?: string, to?: string): WirePacket[] {
+    return this.net.sent.filter(
+      (p) =>
+        !p.dropped &&
+        p.message !== undefined &&
+        (from === undefined || p.from.address === from) &&
+        (to === undefined || p.to.address === to),
+    );
+  }
+
+  /** The first request of `method` sent to `to`. */
+  request(method: string, to: string, nth = 0): SipRequest {
+    const r = this.packets(RINGD, to).filter(
+      (p) => p.message?.kind === 'request' && (p.message as SipRequest).method === method,
+    )[nth];
+    assert.ok(r, `a ${method} was sent to ${to}`);
+    return r.message as SipRequest;
+  }
+
+  /** Every Call row of the tenant, oldest first. */
+  async rows(): Promise<Call[]> {
+    await this.engine.close();
+    const rows = (await this.store.repos.calls.all(this.tenantId)) as Call[];
+    return rows.sort((a, b) => a.tm_create.localeCompare(b.tm_create));
+  }
+
+  /** Event types published for one Call id, in order. */
+  eventsOf(id: string): string[] {
+    return this.events.filter((e) => e.data.id === id).map((e) => e.type);
+  }
+
+  /** Lets every timer run out, then asserts nothing is left anywhere. */
+  async assertClean(): Promise<void> {
+    await this.idle();
+    assert.deepEqual(
+      { ...this.engine.stats(), pendingWrites: 0 },
+      { calls: 0, legs: 0, timers: 0, endpoints: 0, pendingWrites: 0 },
+      'engine: no call, leg, timer or endpoint left',
+    );
+    assert.equal(this.media.live.size, 0, 'every media endpoint closed');
+    const zero = { sessions: 0, pendingInvites: 0, awaitingAck: 0, transactions: 0 };
+    assert.deepEqual(this.ringd.stats(), zero, 'ringd UA: nothing left');
+    for (const p of this.phones) assert.deepEqual(p.ua.stats(), zero, `${p.name} UA: nothing left`);
+    assert.equal(this.clock.pendingTimers(), 0, 'no timer pending');
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+    assert.equal(this.engine.stats().pendingWrites, 0, 'close() flushed the writes');
+    this.ringd.close();
+    for (const p of this.phones) p.ua.close();
+    await this.store.close();
+  }
+}
+
+function uuidSource(): () => string {
+  let n = 0;
+  return () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`;
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+export function firstLine(p: WirePacket): string {
+  const m = p.message;
+  if (m === undefined) return '?';
+  return m.kind === 'request' ? (m as SipRequest).method : `${(m as SipResponse).status} ${m.cseq.method}`;
+}
