@@ -193,7 +193,7 @@ async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall:
     const pid = node.ringd.child.pid!;
     await new Promise((r) => setTimeout(r, 1000));
     const idle = rssOf(pid);
-    const rate = Math.min(500, CONCURRENT);
+    const rate = Math.min(200, CONCURRENT);
     const fill = Math.ceil(CONCURRENT / rate) * 1000;
     const hold = fill + 8000;
     const uas = await startSipp({

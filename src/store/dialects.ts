@@ -76,5 +76,29 @@ export function openDialect(opts: StoreOptions): OpenedDialect {
     database.close();
     throw e;
   }
-  return { dialect: 'sqlite', kysely: new SqliteDialect({ database }) };
+  return { dialect: 'sqlite', kysely: new SqliteDialect({ database: withStatementCache(database) }) };
+}
+
+/** Most distinct SQL texts kept prepared (the repositories issue a few dozen shapes). */
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely prepares every query anew; preparing cost as much as running it in the call benchmark's profile.
+ * This hands Kysely one prepared statement per distinct SQL text instead (SQLite re-prepares a cached
+ * statement by itself after a schema change). Safe because Kysely runs one statement at a time on this
+ * single connection and never keeps an iterator open (we do not stream).
+ */
+function withStatementCache(database: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): BetterSqlite3.Statement {
+      let stmt = cache.get(sql);
+      if (stmt === undefined) {
+        stmt = database.prepare(sql);
+        if (cache.size < STATEMENT_CACHE_SIZE) cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }

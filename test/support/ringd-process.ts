@@ -52,7 +52,9 @@ export function runRingd(
 
 /** Starts `ringd start` and resolves once its REST API is listening. */
 export function startRingdProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<RingdProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
+  // RINGD_NODE_ARGS: extra node flags for the ringd process (e.g. `--cpu-prof` when profiling a benchmark).
+  const nodeArgs = (env.RINGD_NODE_ARGS ?? process.env.RINGD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'start'], {
     cwd: ROOT,
     env: { ...process.env, RINGD_SIP_PORT: '0', RINGD_HTTP_PORT: '0', RINGD_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
