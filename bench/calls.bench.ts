@@ -9,13 +9,14 @@
  *
  *   npm run bench:calls                 rates 250…4000, 10 s each, 1 run per rate (--runs 3 for the full method)
  *   npm run bench:calls -- --smoke      one short run at a low rate for each server (CI)
- *   npm run bench:calls -- --concurrent 5000   the memory figure at that many calls
+ *   npm run bench:calls -- --concurrent 4000   the memory figure at that many calls (default 4000: four
+ *                                              media sockets per call, and the open-file limit here is 20 000)
  */
 import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp, type SippRun } from '../test/interop/support/sipp.ts';
 import { startKamailio } from './support/kamailio.ts';
 import { cpuMsOf, rssOf } from './support/proc.ts';
-import { PASSWORD, startBenchNode } from './support/ringd-bench.ts';
+import { calleeRegisterArgs, callerArgs, startBenchNode } from './support/ringd-bench.ts';
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');
@@ -28,7 +29,8 @@ const SECONDS = Number(arg('seconds') ?? (smoke ? 2 : 10));
 const RATES = (arg('rates') ?? (smoke ? '50' : '250,500,1000,1500,2000,2500,3000,3500,4000'))
   .split(',')
   .map(Number);
-const CONCURRENT = Number(arg('concurrent') ?? (smoke ? 200 : 5000));
+// 5 000 would need 20 000 media sockets (4 per call): this machine's hard limit on open files is 20 000.
+const CONCURRENT = Number(arg('concurrent') ?? (smoke ? 200 : 4000));
 const HOLD_MS = 100;
 const progress = (m: string) => process.stderr.write(`# ${m}\n`);
 
@@ -110,7 +112,7 @@ async function ringdRun(rate: number): Promise<RunResult> {
       transport: 'udp',
       port: uasPort,
       service: 'callee',
-      extraArgs: ['-au', 'callee', '-ap', PASSWORD, '-auth_uri', node.domain, '-inf', node.calleeInf],
+      extraArgs: calleeRegisterArgs(node),
     });
     if (reg.code !== 0) throw new Error(`callee REGISTER failed: ${reg.stdout.slice(-1500)}`);
     const uas = await startSipp({
@@ -131,18 +133,7 @@ async function ringdRun(rate: number): Promise<RunResult> {
       rate,
       service: '2000',
       timeoutMs: SECONDS * 1000 + 25_000,
-      extraArgs: [
-        '-au',
-        'caller',
-        '-ap',
-        PASSWORD,
-        '-auth_uri',
-        `2000@${node.domain}`,
-        '-inf',
-        node.callerInf,
-        '-d',
-        String(HOLD_MS),
-      ],
+      extraArgs: callerArgs(node, HOLD_MS),
     });
     const cpu = cpuMsOf(pid) - cpu0;
     uas.kill();
@@ -178,7 +169,8 @@ async function search(name: string, run: (rate: number) => Promise<RunResult>) {
 }
 
 async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall: number; answered: number }> {
-  const node = await startBenchNode();
+  // Two RTP/RTCP port pairs (four sockets) per call: a range wide enough for the calls held open.
+  const node = await startBenchNode({ RINGD_RTP_PORT_MIN: '10000', RINGD_RTP_PORT_MAX: '31999' });
   try {
     const uasPort = await freePort();
     const reg = await runSipp({
@@ -187,7 +179,7 @@ async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall:
       transport: 'udp',
       port: uasPort,
       service: 'callee',
-      extraArgs: ['-au', 'callee', '-ap', PASSWORD, '-auth_uri', node.domain, '-inf', node.calleeInf],
+      extraArgs: calleeRegisterArgs(node),
     });
     if (reg.code !== 0) throw new Error('callee REGISTER failed');
     const pid = node.ringd.child.pid!;
@@ -212,18 +204,7 @@ async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall:
       rate,
       service: '2000',
       timeoutMs: hold + 60_000,
-      extraArgs: [
-        '-au',
-        'caller',
-        '-ap',
-        PASSWORD,
-        '-inf',
-        node.callerInf,
-        '-d',
-        String(hold),
-        '-l',
-        String(CONCURRENT),
-      ],
+      extraArgs: [...callerArgs(node, hold), '-l', String(CONCURRENT)],
     });
     await new Promise((r) => setTimeout(r, fill + 3000));
     const loaded = rssOf(pid);
@@ -232,6 +213,10 @@ async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall:
     uas.kill();
     await uas.done;
     const answered = Number(uacRun.stats['SuccessfulCall(C)'] ?? 0);
+    if (answered !== CONCURRENT)
+      progress(
+        `memory run: uac exit ${uacRun.code}; ${uacRun.stdout.slice(-800)} ${uacRun.stderr.slice(-800)}`,
+      );
     return { idle, loaded, perCall: (loaded - idle) / CONCURRENT, answered };
   } finally {
     await node.stop();

@@ -63,3 +63,24 @@ export async function startBenchNode(env: NodeJS.ProcessEnv = {}): Promise<Bench
     },
   };
 }
+
+/** SIPp arguments of the callee's REGISTER with digest (`register-auth.xml`). */
+export function calleeRegisterArgs(node: Pick<BenchNode, 'domain' | 'calleeInf'>): string[] {
+  return ['-au', 'callee', '-ap', PASSWORD, '-auth_uri', node.domain, '-inf', node.calleeInf];
+}
+
+/** SIPp arguments of the caller dialing 2000 with digest (`uac-auth-call.xml`), holding `holdMs`. */
+export function callerArgs(node: Pick<BenchNode, 'domain' | 'callerInf'>, holdMs: number): string[] {
+  return [
+    '-au',
+    'caller',
+    '-ap',
+    PASSWORD,
+    '-auth_uri',
+    `2000@${node.domain}`,
+    '-inf',
+    node.callerInf,
+    '-d',
+    String(holdMs),
+  ];
+}

@@ -6,7 +6,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { PASSWORD, startBenchNode, type BenchNode } from '../../bench/support/ringd-bench.ts';
+import {
+  calleeRegisterArgs,
+  callerArgs,
+  startBenchNode,
+  type BenchNode,
+} from '../../bench/support/ringd-bench.ts';
 import { freePort } from './support/ports.ts';
 import { describeRun, runSipp, startSipp } from './support/sipp.ts';
 
@@ -39,7 +44,7 @@ for (const transport of ['udp', 'tcp'] as const) {
         transport,
         port: uasPort,
         service: 'callee',
-        extraArgs: ['-au', 'callee', '-ap', PASSWORD, '-auth_uri', node.domain, '-inf', node.calleeInf],
+        extraArgs: calleeRegisterArgs(node),
       });
       assert.equal(reg.code, 0, `REGISTER with digest: ${describeRun(reg)}`);
       const regs = await fetch(`${node.ringd.http}/v1.0/registrations`, {
@@ -64,18 +69,7 @@ for (const transport of ['udp', 'tcp'] as const) {
         rate: 5,
         service: '2000',
         timeoutMs: 30_000,
-        extraArgs: [
-          '-au',
-          'caller',
-          '-ap',
-          PASSWORD,
-          '-auth_uri',
-          `2000@${node.domain}`,
-          '-inf',
-          node.callerInf,
-          '-d',
-          '100',
-        ],
+        extraArgs: callerArgs(node, 100),
       });
       assert.equal(uac.code, 0, `caller: ${describeRun(uac)}`);
       const callee = await uas.done;
