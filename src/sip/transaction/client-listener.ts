@@ -21,6 +21,12 @@ export interface ClientTransactionListener {
   onFinal(res: SipResponse): void;
   /** Timer B (INVITE) or Timer F (non-INVITE) fired without a final response: treat as 408 (§8.1.3.1). */
   onTimeout?(): void;
+  /**
+   * INVITE only, §9.1: no final response arrived within 64·T1 after the CANCEL was sent; the transaction
+   * considers itself cancelled and terminates (a TU may treat it as a 487). When absent, {@link onTimeout}
+   * is called instead.
+   */
+  onCancelTimeout?(): void;
   /** The transport could not deliver the request or the ACK (§17.1.4); the transaction is terminated. */
   onTransportError?(err: TransportError): void;
   /** The transaction reached `Terminated` (after every other callback). */

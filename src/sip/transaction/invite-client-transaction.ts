@@ -50,6 +50,8 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
   private readonly sendCancel: (cancel: SipRequest, destination: Endpoint) => void;
   private intervalA: number;
   private cancelState: 'none' | 'pending' | 'sent' = 'none';
+  /** Extra header fields for the CANCEL, kept while it is held back (`pending`). */
+  private cancelHeaders: ReadonlyArray<readonly [string, string]> | undefined;
 
   constructor(opts: InviteClientTransactionOptions) {
     super(opts.env, opts.timers, 'Calling', TRANSITIONS, 'InviteClientTransaction');
@@ -83,7 +85,7 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
             this.transition('Proceeding');
           }
           this.safely('onProvisional', () => this.listener.onProvisional?.(res));
-          if (this.cancelState === 'pending') this.fireCancel();
+          if (this.cancelState === 'pending' && this.inState('Proceeding')) this.fireCancel();
         } else if (status < 300) {
           // RFC 6026 §8.4: 2xx → Accepted, Timer M, pass it up.
           this.clearTimers();
@@ -132,12 +134,21 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
 
   /**
    * §9.1: cancels the INVITE. The CANCEL is only sent once a provisional response was received (it is
-   * held until then); after a final response it is not sent at all. Idempotent.
+   * held until then); after a final response it is not sent at all. Once the CANCEL is sent, the
+   * transaction waits 64·T1 ({@link TimerSet.cancelGiveUp}) for a final response; if none comes it
+   * considers itself cancelled, calls `onCancelTimeout` (else `onTimeout`) and terminates (§9.1).
+   * `headers` are appended to the CANCEL (e.g. an RFC 3326 `Reason`). Idempotent: only the first call
+   * counts.
    */
-  cancel(): void {
+  cancel(headers?: ReadonlyArray<readonly [string, string]>): void {
     if (this.cancelState !== 'none') return;
-    if (this.state === 'Calling') this.cancelState = 'pending';
-    else if (this.state === 'Proceeding') this.fireCancel();
+    if (this.state === 'Calling') {
+      this.cancelState = 'pending';
+      this.cancelHeaders = headers;
+    } else if (this.state === 'Proceeding') {
+      this.cancelHeaders = headers;
+      this.fireCancel();
+    }
   }
 
   /** Whether {@link cancel} was called and the CANCEL is held (`pending`) or was sent (`sent`). */
@@ -161,6 +172,15 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
         this.metric('timeout');
         this.terminateAfter('onTimeout', () => this.listener.onTimeout?.());
         return;
+      case 'Proceeding':
+        // §9.1: no final response within 64·T1 after the CANCEL → consider it cancelled, destroy it.
+        if (this.cancelState !== 'sent') return;
+        this.metric('timeout');
+        this.terminateAfter('onCancelTimeout', () => {
+          if (this.listener.onCancelTimeout) this.listener.onCancelTimeout();
+          else this.listener.onTimeout?.();
+        });
+        return;
       case 'Completed': // Timer D
       case 'Accepted': // Timer M (RFC 6026 §8.4)
         this.transition('Terminated');
@@ -181,9 +201,14 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
     this.env.transport.sendRequest(this.ack, this.destination);
   }
 
+  /** Sends the CANCEL (only ever in `Proceeding`) and arms the §9.1 give-up timer (lifetime slot). */
   private fireCancel(): void {
     this.cancelState = 'sent';
     const cancel = buildCancel(this.request);
+    const headers = this.cancelHeaders;
+    this.cancelHeaders = undefined;
+    if (headers) for (const [name, value] of headers) cancel.append(name, value);
+    this.setLifetimeTimer(this.timers.cancelGiveUp);
     this.sendCancel(cancel, this.destination);
   }
 }

@@ -47,6 +47,12 @@ export interface TimerSet extends Readonly<TimerBase> {
   /** RFC 6026 §8.4: wait time in the client `Accepted` state for 2xx retransmissions, 64·T1. */
   readonly M: number;
   /**
+   * §9.1: how long an INVITE client transaction waits for a final response after it sent CANCEL
+   * before it considers itself cancelled and terminates, 64·T1 ("If no final response is received for
+   * the INVITE after 64*T1 seconds following the CANCEL"). Not a lettered timer of Table 4.
+   */
+  readonly cancelGiveUp: number;
+  /**
    * §17.2.1: the INVITE server transaction sends `100 Trying` when the TU has not sent a provisional
    * response within this delay (200 ms). Not a lettered timer of Table 4.
    */
@@ -92,6 +98,7 @@ export function timerSet(reliable: boolean, base?: Partial<TimerBase>): TimerSet
     K: reliable ? 0 : T4,
     L: t64,
     M: t64,
+    cancelGiveUp: t64,
     trying: TRYING_DELAY,
   });
 }

@@ -6,7 +6,7 @@
 import { UacDialogSet } from '../dialog/index.ts';
 import type { Dialog } from '../dialog/index.ts';
 import type { Endpoint, SipRequest, SipResponse } from '../message/index.ts';
-import { buildCancel, type InviteClientTransaction } from '../transaction/index.ts';
+import type { InviteClientTransaction } from '../transaction/index.ts';
 import { Session } from './session.ts';
 import type { UaContext } from './ua-context.ts';
 
@@ -17,7 +17,10 @@ export type OutgoingInviteState = 'calling' | 'early' | 'answered' | 'failed';
 export interface InviteFailure {
   /** The final response, when one arrived. */
   response?: SipResponse;
-  /** 408 for Timer B, 503 for a transport error (§8.1.3.1), else the response's status. */
+  /**
+   * 408 for Timer B, 503 for a transport error (§8.1.3.1), 487 when our CANCEL got no final response
+   * within 64·T1 (§9.1: the INVITE is considered cancelled; cause `timeout`), else the response's status.
+   */
   status: number;
   cause: 'rejected' | 'timeout' | 'transport-error';
 }
@@ -30,8 +33,6 @@ export class OutgoingInvite {
   private txn: InviteClientTransaction | undefined;
   private _state: OutgoingInviteState = 'calling';
   private _session: Session | undefined;
-  /** Extra CANCEL headers while the CANCEL is held back (no provisional yet); `sent` once sent. */
-  private cancelHeaders: Array<[string, string]> | 'sent' | undefined;
 
   /** A provisional response; `dialog` is the early dialog when it carried a To tag. */
   onProgress?: (res: SipResponse, dialog: Dialog | undefined) => void;
@@ -63,12 +64,12 @@ export class OutgoingInvite {
     this.txn = this.ctx.transactions.sendRequest(this.request, this.destination, {
       onProvisional: (res) => {
         if (this._state === 'calling') this._state = 'early';
-        if (Array.isArray(this.cancelHeaders)) this.sendCancel(this.cancelHeaders);
         const dialog = this.dialogs.onResponse(res);
         this.onProgress?.(res, dialog);
       },
       onFinal: (res) => this.final(res),
       onTimeout: () => this.fail({ status: 408, cause: 'timeout' }),
+      onCancelTimeout: () => this.fail({ status: 487, cause: 'timeout' }),
       onTransportError: () => this.fail({ status: 503, cause: 'transport-error' }),
     }) as InviteClientTransaction;
   }
@@ -77,35 +78,12 @@ export class OutgoingInvite {
    * Cancels the INVITE (§9.1). Before any provisional response the CANCEL is held back and sent on the
    * first one; after a final response it does nothing. `headers` are added to the CANCEL (e.g. RFC 3326
    * `Reason: SIP;cause=200;text="Call completed elsewhere"`). Idempotent: only the first call counts.
+   * If no final response follows the CANCEL within 64·T1, the INVITE is given up: {@link onFailure}
+   * with status 487, cause `timeout`.
    */
   cancel(headers?: Array<[string, string]>): void {
     if (this._state !== 'calling' && this._state !== 'early') return;
-    if (headers === undefined || headers.length === 0) {
-      if (this.cancelHeaders === undefined) this.txn?.cancel();
-      return;
-    }
-    if (this.cancelHeaders !== undefined || this.txn === undefined || this.txn.cancelStatus !== 'none')
-      return;
-    if (this._state === 'early') this.sendCancel(headers);
-    else this.cancelHeaders = headers;
-  }
-
-  /** Sends our own CANCEL (the transaction's built one carries no extra headers). */
-  private sendCancel(headers: Array<[string, string]>): void {
-    this.cancelHeaders = 'sent';
-    if (this.txn === undefined || this.txn.state === 'Terminated') return;
-    const cancel = buildCancel(this.request);
-    for (const [n, v] of headers) cancel.append(n, v);
-    this.ctx.transactions.sendRequest(
-      cancel,
-      this.destination,
-      {
-        onFinal: () => {},
-        onTimeout: () => {},
-        onTransportError: () => {},
-      },
-      { addVia: false },
-    );
+    this.txn?.cancel(headers !== undefined && headers.length > 0 ? headers : undefined);
   }
 
   private final(res: SipResponse): void {

@@ -216,8 +216,17 @@ describe('ringing a user with two devices', () => {
     await h.run(50);
     assert.equal(v.failure, 487);
     assert.equal(h.engine.stats().calls, 1, 'waiting for the desk leg to end');
+    assert.notEqual(h.ringd.stats().transactions, 0, 'the desk INVITE is still waiting');
     await h.run(40_000);
     assert.equal(h.engine.stats().calls, 0, 'given up');
+    // §9.1: ringd's INVITE transaction towards the desk was destroyed 64·T1 after the CANCEL. (The desk
+    // itself never saw the CANCEL and still rings, so the harness's assertClean does not apply to it.)
+    assert.deepEqual(
+      h.ringd.stats(),
+      { sessions: 0, pendingInvites: 0, awaitingAck: 0, transactions: 0 },
+      'ringd UA: nothing left',
+    );
+    assert.equal(h.engine.stats().timers, 0, 'no engine timer left');
     h.net.heal();
   });
 });

@@ -6,17 +6,20 @@ import type { InviteClientState } from '../../../../src/sip/transaction/invite-c
 import { BOB, clientListener, invite, respond, rig } from './helpers.ts';
 import type { Rig } from './helpers.ts';
 
-function start(reliable = false, routes?: string[]) {
+function start(reliable = false, routes?: string[], opts: { cancelTimeoutHook?: boolean } = {}) {
   const r: Rig = rig(reliable);
   const log: string[] = [];
   const cancels: SipRequest[] = [];
   const request = invite({ routes });
+  const listener = opts.cancelTimeoutHook
+    ? { ...clientListener(log), onCancelTimeout: () => log.push('cancel-timeout') }
+    : clientListener(log);
   const txn = new InviteClientTransaction({
     env: r.env,
     timers: r.timers,
     request,
     destination: BOB,
-    listener: clientListener(log),
+    listener,
     sendCancel: (c) => cancels.push(c),
   });
   txn.start();
@@ -254,6 +257,108 @@ describe('InviteClientTransaction: cancel() (§9.1)', () => {
     f.txn.cancel();
     assert.equal(f.cancels.length, 0);
     assert.equal(f.txn.cancelStatus, 'none');
+  });
+});
+
+describe('InviteClientTransaction: no final response after CANCEL (§9.1, 64·T1)', () => {
+  for (const reliable of [false, true]) {
+    test(`${reliable ? 'TCP' : 'UDP'}: given up 64·T1 after the CANCEL — onCancelTimeout, then Terminated`, () => {
+      const f = start(reliable, undefined, { cancelTimeoutHook: true });
+      f.clock.advance(600);
+      f.txn.receiveResponse(respond(f.request, 180));
+      f.clock.advance(400);
+      f.txn.cancel(); // at t = 1000
+      assert.equal(f.cancels.length, 1);
+      assert.equal(f.timers.cancelGiveUp, 64 * f.timers.T1);
+      f.clock.advance(31_999);
+      assert.equal(f.txn.state, 'Proceeding', 'still waiting 1 ms before 64·T1');
+      assert.deepEqual(f.log, ['provisional 180']);
+      f.clock.advance(1);
+      assert.equal(f.txn.state, 'Terminated', 'given up at 1000 + 64·T1');
+      assert.deepEqual(f.log, ['provisional 180', 'cancel-timeout', 'terminated'], 'reported once');
+      assert.equal(f.env.counters.timers, 0, 'no transaction timer armed');
+      assert.equal(f.clock.pendingTimers(), 0, 'no timer pending');
+      assert.equal(f.cancels.length, 1, 'the CANCEL is not re-sent by the INVITE transaction');
+      f.txn.receiveResponse(respond(f.request, 487));
+      assert.deepEqual(f.log, ['provisional 180', 'cancel-timeout', 'terminated'], 'a late 487 is absorbed');
+    });
+  }
+
+  test('a TU without onCancelTimeout gets onTimeout', () => {
+    const f = start(false);
+    f.txn.receiveResponse(respond(f.request, 180));
+    f.txn.cancel();
+    f.clock.advance(32_000);
+    assert.deepEqual(f.log, ['provisional 180', 'timeout', 'terminated']);
+  });
+
+  test('a held CANCEL: the 64·T1 count starts when it is sent, Timer B no longer applies', () => {
+    const f = start(false, undefined, { cancelTimeoutHook: true });
+    f.txn.cancel();
+    f.clock.advance(10_000);
+    f.txn.receiveResponse(respond(f.request, 100)); // CANCEL sent at t = 10000
+    assert.equal(f.cancels.length, 1);
+    f.clock.advance(31_999);
+    assert.equal(f.txn.state, 'Proceeding', 'Timer B (t = 32000) was stopped by the 100');
+    f.clock.advance(1);
+    assert.equal(f.txn.state, 'Terminated');
+    assert.deepEqual(f.log, ['provisional 100', 'cancel-timeout', 'terminated']);
+    assert.equal(f.clock.pendingTimers(), 0);
+  });
+
+  test('further provisionals after the CANCEL do not restart the count', () => {
+    const f = start(false, undefined, { cancelTimeoutHook: true });
+    f.txn.receiveResponse(respond(f.request, 180));
+    f.txn.cancel();
+    f.clock.advance(20_000);
+    f.txn.receiveResponse(respond(f.request, 183));
+    f.clock.advance(12_000);
+    assert.equal(f.txn.state, 'Terminated');
+    assert.deepEqual(f.log, ['provisional 180', 'provisional 183', 'cancel-timeout', 'terminated']);
+  });
+
+  test('a final response before 64·T1 wins: 487 → ACK, Completed, Timer D; no give-up', () => {
+    const f = start(false, undefined, { cancelTimeoutHook: true });
+    f.txn.receiveResponse(respond(f.request, 180));
+    f.txn.cancel();
+    f.clock.advance(31_999);
+    f.txn.receiveResponse(respond(f.request, 487));
+    assert.equal(f.txn.state, 'Completed');
+    assert.deepEqual(f.sender.trace(), ['INVITE@0', 'ACK@31999']);
+    f.clock.advance(32_000);
+    assert.equal(f.txn.state, 'Terminated', 'Timer D, not the give-up, ended it');
+    assert.deepEqual(f.log, ['provisional 180', 'final 487 to1', 'terminated']);
+    assert.equal(f.env.counters.timers, 0);
+    assert.equal(f.clock.pendingTimers(), 0);
+  });
+
+  test('a 2xx crossing the CANCEL wins: Accepted until Timer M; no give-up', () => {
+    const f = start(true, undefined, { cancelTimeoutHook: true });
+    f.txn.receiveResponse(respond(f.request, 180));
+    f.txn.cancel();
+    f.clock.advance(1_000);
+    f.txn.receiveResponse(respond(f.request, 200));
+    f.clock.advance(31_999);
+    assert.equal(f.txn.state, 'Accepted', 'Timer M runs from the 2xx');
+    f.clock.advance(1);
+    assert.deepEqual(f.log, ['provisional 180', 'final 200 to1', 'terminated']);
+    assert.equal(f.clock.pendingTimers(), 0);
+  });
+
+  test('cancel(headers): the headers are appended to the CANCEL, sent at once or held', () => {
+    const reason: [string, string] = ['Reason', 'SIP;cause=200;text="Call completed elsewhere"'];
+    const now = start(false);
+    now.txn.receiveResponse(respond(now.request, 180));
+    now.txn.cancel([reason]);
+    now.txn.cancel(); // only the first call counts
+    assert.equal(now.cancels.length, 1);
+    assert.equal(now.cancels[0].get('Reason'), reason[1]);
+    const held = start(false);
+    held.txn.cancel([reason]);
+    held.txn.receiveResponse(respond(held.request, 100));
+    assert.equal(held.cancels.length, 1);
+    assert.equal(held.cancels[0].get('Reason'), reason[1]);
+    assert.deepEqual(held.cancels[0].cseq, { seq: 42, method: 'CANCEL' });
   });
 });
 

@@ -49,6 +49,7 @@ describe('timerSet vs RFC 3261 Table 4 (+ RFC 6026 L, M)', () => {
           assert.equal(set[row.timer], expected, `Timer ${String(row.timer)} (§${row.section})`);
         }
         assert.equal(set.trying, 200, '§17.2.1 100 Trying delay');
+        assert.equal(set.cancelGiveUp, 64 * base.T1, '§9.1 give-up 64·T1 after CANCEL');
       });
     }
   }

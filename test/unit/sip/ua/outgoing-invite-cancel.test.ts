@@ -83,3 +83,54 @@ describe('OutgoingInvite.cancel(headers)', () => {
     assert.equal(s.cancels()[0].get('Reason'), undefined);
   });
 });
+
+describe('OutgoingInvite: a callee that ignores our CANCEL (§9.1)', () => {
+  for (const withHeaders of [false, true]) {
+    test(`given up 64·T1 after the CANCEL: one failure 487/timeout, nothing left${withHeaders ? ' (with headers)' : ''}`, () => {
+      const s = setup((inv) => inv.progress(180));
+      const failures: Array<[number, string]> = [];
+      s.out.onFailure = (f) => failures.push([f.status, f.cause]);
+      s.clock.advance(10);
+      assert.equal(s.out.state, 'early');
+      s.net.partition('10.0.0.1', '10.0.0.2'); // the CANCEL and anything after it are lost
+      s.out.cancel(withHeaders ? [REASON] : undefined);
+      s.clock.advance(10);
+      assert.equal(s.cancels().length, 1, 'a CANCEL was sent');
+      s.clock.advance(64 * 500 - 11);
+      assert.deepEqual(failures, [], 'still waiting just before 64·T1');
+      assert.equal(s.a.stats().transactions, 2, 'the INVITE and CANCEL transactions are alive');
+      s.clock.advance(1);
+      assert.deepEqual(failures, [[487, 'timeout']], 'given up at 64·T1, reported once');
+      assert.equal(s.out.state, 'failed');
+      s.clock.runUntilIdle();
+      assert.deepEqual(failures, [[487, 'timeout']], 'reported exactly once');
+      assert.deepEqual(
+        s.a.stats(),
+        { sessions: 0, pendingInvites: 0, awaitingAck: 0, transactions: 0 },
+        'caller UA: nothing left',
+      );
+      s.net.heal();
+    });
+  }
+
+  test('a final response before 64·T1 still wins', () => {
+    let invite: IncomingInvite | undefined;
+    const s = setup((inv) => {
+      invite = inv;
+      inv.progress(180);
+    });
+    const failures: Array<[number, string]> = [];
+    s.out.onFailure = (f) => failures.push([f.status, f.cause]);
+    s.clock.advance(10);
+    s.net.partition('10.0.0.1', '10.0.0.2');
+    s.out.cancel();
+    s.clock.advance(20_000);
+    s.net.heal();
+    invite!.reject(486, 'Busy Here'); // the callee never saw the CANCEL
+    s.clock.advance(100);
+    assert.deepEqual(failures, [[486, 'rejected']]);
+    s.clock.runUntilIdle();
+    assert.deepEqual(failures, [[486, 'rejected']], 'no give-up after the final');
+    assert.equal(s.a.stats().transactions, 0, 'caller transactions ended');
+  });
+});
