@@ -16,7 +16,7 @@ import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp, type SippRun } from '../test/interop/support/sipp.ts';
 import { startKamailio } from './support/kamailio.ts';
 import { cpuMsOf, rssOf } from './support/proc.ts';
-import { calleeRegisterArgs, callerArgs, startBenchNode } from './support/ringd-bench.ts';
+import { calleeRegisterArgs, callerArgs, startBenchNode, type BenchNode } from './support/ringd-bench.ts';
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');
@@ -101,20 +101,26 @@ async function kamailioRun(rate: number): Promise<RunResult> {
   }
 }
 
+/** Registers the callee (digest) from a fresh port, where its UAS SIPp is then started; returns the port. */
+async function registerCallee(node: BenchNode): Promise<number> {
+  const port = await freePort();
+  const reg = await runSipp({
+    scenario: 'register-auth.xml',
+    remote: `127.0.0.1:${node.ringd.sipPort}`,
+    transport: 'udp',
+    port,
+    service: 'callee',
+    extraArgs: calleeRegisterArgs(node),
+  });
+  if (reg.code !== 0) throw new Error(`callee REGISTER failed: ${reg.stdout.slice(-1500)}`);
+  return port;
+}
+
 async function ringdRun(rate: number): Promise<RunResult> {
   const calls = rate * SECONDS;
   const node = await startBenchNode();
   try {
-    const uasPort = await freePort();
-    const reg = await runSipp({
-      scenario: 'register-auth.xml',
-      remote: `127.0.0.1:${node.ringd.sipPort}`,
-      transport: 'udp',
-      port: uasPort,
-      service: 'callee',
-      extraArgs: calleeRegisterArgs(node),
-    });
-    if (reg.code !== 0) throw new Error(`callee REGISTER failed: ${reg.stdout.slice(-1500)}`);
+    const uasPort = await registerCallee(node);
     const uas = await startSipp({
       scenario: 'uas-answer.xml',
       transport: 'udp',
@@ -172,16 +178,7 @@ async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall:
   // Two RTP/RTCP port pairs (four sockets) per call: a range wide enough for the calls held open.
   const node = await startBenchNode({ RINGD_RTP_PORT_MIN: '10000', RINGD_RTP_PORT_MAX: '31999' });
   try {
-    const uasPort = await freePort();
-    const reg = await runSipp({
-      scenario: 'register-auth.xml',
-      remote: `127.0.0.1:${node.ringd.sipPort}`,
-      transport: 'udp',
-      port: uasPort,
-      service: 'callee',
-      extraArgs: calleeRegisterArgs(node),
-    });
-    if (reg.code !== 0) throw new Error('callee REGISTER failed');
+    const uasPort = await registerCallee(node);
     const pid = node.ringd.child.pid!;
     await new Promise((r) => setTimeout(r, 1000));
     const idle = rssOf(pid);

@@ -20,30 +20,10 @@ import { DeviceAuth } from './pbx/auth/index.ts';
 import { CallEngine } from './pbx/calls/index.ts';
 import { Registrar } from './pbx/registrar/index.ts';
 
-export interface RunningNode {
+export interface RunningSip {
   /** The bound SIP port (UDP and TCP). */
   port: number;
   ua: UserAgent;
-  close(): Promise<void>;
-}
-
-/** Starts the SIP core on the configured address: OPTIONS → 200, INVITE → 480 until the call engine exists. */
-export async function startSipNode(config: Pick<RingdConfig, 'sip'>): Promise<RunningNode> {
-  const transport = new SipTransportLayer({
-    host: config.sip.host,
-    udpPort: config.sip.port,
-    tcpPort: config.sip.port,
-  });
-  await transport.listen();
-  const ua = new UserAgent({ transport, clock: systemClock, ids: randomIds, product: 'ringd' });
-  return {
-    port: transport.udpPort,
-    ua,
-    async close() {
-      ua.close();
-      await transport.close();
-    },
-  };
 }
 
 /** A port free for both UDP and TCP on `host` (SIP listens on one number for both; `port: 0` in config). */
@@ -79,7 +59,7 @@ export interface RunningRingd {
   store: Store;
   directory: Directory;
   api: FastifyInstance;
-  sip: RunningNode;
+  sip: RunningSip;
   registrar: Registrar;
   engine: CallEngine;
   media: RtpRelay;
@@ -187,7 +167,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
     const address = api.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
     sipReady = true;
-    const sip: RunningNode = { port: transport.udpPort, ua, close: async () => {} };
+    const sip: RunningSip = { port: transport.udpPort, ua };
     let closed: Promise<void> | undefined;
     return {
       store,

@@ -90,8 +90,8 @@ async function cmdStart(args: Args): Promise<number> {
   );
   console.log(
     `ringd ${pkg.version}: REST API on http://${node.http.host}:${node.http.port}/v1.0 (docs: /docs), ` +
-      `SIP on udp/tcp ${config.sip.host}:${node.sip.port}, database ${describeDb(config)}. ` +
-      'The call engine is not built yet: SIP answers OPTIONS and refuses calls with 480. Ctrl-C stops.',
+      `SIP on udp/tcp ${config.sip.host}:${node.sip.port} (registrar and calls), ` +
+      `media ports ${config.rtp.port_min}-${config.rtp.port_max}, database ${describeDb(config)}. Ctrl-C stops.`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

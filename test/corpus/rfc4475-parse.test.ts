@@ -7,7 +7,6 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   SipParseError,
   SipRequest,
@@ -20,9 +19,9 @@ import {
   uriEquals,
   validateRequest,
 } from '../../src/sip/message/index.ts';
+import { RFC4475_DIR } from '../support/rfc4475.ts';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpusDir = path.resolve(projectRoot, '../shared/rfc4475');
+const corpusDir = RFC4475_DIR;
 
 type Msg = SipRequest | SipResponse;
 type Expect =

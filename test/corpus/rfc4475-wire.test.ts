@@ -12,8 +12,9 @@ import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import type { SipResponse } from '../../src/sip/message/index.ts';
 import { startTestUa } from '../support/test-ua.ts';
+import { RFC4475_DIR } from '../support/rfc4475.ts';
 
-const DIR = resolve(import.meta.dirname, '../../../shared/rfc4475');
+const DIR = RFC4475_DIR;
 
 type Outcome = number | 'drop' | { status: number; close: true } | { waits: true };
 /** file → [UDP outcome, TCP outcome]; a single value applies to both. */

@@ -42,8 +42,6 @@ export interface CallEnv {
   log: CallLog;
   /** ms */
   maxCallDuration: number;
-  /** ms a cancelled leg may wait for its final response (64·T1). */
-  cancelGuardMs: number;
   /** A fresh `o=` session id. */
   sdpSessionId(): string;
   /** The call is over: forget it. */
@@ -329,7 +327,10 @@ export class B2bCall {
     this.markDone(this.caller, end);
   }
 
-  /** CANCEL for a ringing callee; the leg ends on its final response (or the guard). */
+  /**
+   * CANCEL for a ringing callee; the leg ends on its final response — or, when the callee ignores the
+   * CANCEL, on the transaction's own give-up 64·T1 later (RFC 3261 §9.1), reported as a 487 failure.
+   */
   private cancelCallee(leg: CalleeLeg, end: End, headers?: Array<[string, string]>): void {
     if (leg.state === 'new') {
       this.endCallee(leg, end);
@@ -340,15 +341,9 @@ export class B2bCall {
     leg.media.release();
     this.env.journal.setStatus(leg.record, 'canceling', end);
     leg.out?.cancel(headers);
-    leg.guard = this.env.timers.set(this.env.cancelGuardMs, () => {
-      leg.guard = undefined;
-      this.endCallee(leg, end);
-      this.maybeFinish();
-    });
   }
 
   private endCallee(leg: CalleeLeg, end: End): void {
-    leg.guard = this.env.timers.clear(leg.guard);
     if (leg.state !== 'answered') leg.state = 'ended';
     this.markDone(leg, end);
   }
@@ -389,7 +384,6 @@ export class B2bCall {
     this.released = true;
     this.ringTimer = this.env.timers.clear(this.ringTimer);
     this.maxTimer = this.env.timers.clear(this.maxTimer);
-    for (const l of this.callees) l.guard = this.env.timers.clear(l.guard);
     for (const l of this.legs) l.media.release();
     this.caller.invite.onCancel = undefined;
     this.env.finished(this);

@@ -24,8 +24,6 @@ import { routeCall, type Target } from './routing.ts';
 import type { Call, CallEngineOptions, CallEngineStats, CallLog } from './types.ts';
 
 const FOUR_HOURS = 4 * 3600_000;
-/** §9.1: a cancelled INVITE with no final response after 64·T1 is given up. */
-const CANCEL_GUARD_MS = 64 * 500;
 
 /** The B2BUA. See the module comment. */
 export class CallEngine {
@@ -71,7 +69,6 @@ export class CallEngine {
       timers: this.timers,
       log: this.log,
       maxCallDuration: opts.maxCallDuration ?? FOUR_HOURS,
-      cancelGuardMs: CANCEL_GUARD_MS,
       sdpSessionId: () => String(this.sdpBase + ++this.sdpSeq),
       finished: (call) => this.forget(call),
     };

@@ -3,7 +3,6 @@
  * callee legs (one INVITE we sent per contact). Each has its own dialog, media endpoint and Call record.
  */
 import type { AudioDescription, MediaEndpoint } from '../../media/types.ts';
-import type { TimerHandle } from '../../sip/clock.ts';
 import type { IncomingInvite, InviteFailure, OutgoingInvite, Session } from '../../sip/ua/index.ts';
 import { address, type CallJournal } from './call-journal.ts';
 import { LegMedia } from './leg-media.ts';
@@ -41,8 +40,6 @@ export interface CalleeLeg extends LegBase {
   state: CalleeState;
   /** How its INVITE failed, when it did. */
   failure: InviteFailure | undefined;
-  /** Ends the leg if no final response follows our CANCEL (§9.1: 64·T1). */
-  guard: TimerHandle | undefined;
 }
 
 export type Leg = CallerLeg | CalleeLeg;
@@ -118,6 +115,5 @@ export function newCalleeLeg(
     out: undefined,
     state: 'new',
     failure: undefined,
-    guard: undefined,
   };
 }

@@ -53,7 +53,7 @@ export interface CallEngineStats {
   calls: number;
   /** Legs indexed by Call id. */
   legs: number;
-  /** Engine timers pending (ring timeouts, max durations, cancel guards). */
+  /** Engine timers pending (ring timeouts, max durations). */
   timers: number;
   /** Media endpoints the engine holds open. */
   endpoints: number;
