@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import {
   SipParseError,
@@ -18,9 +17,9 @@ import {
   validateRequest,
 } from '../../src/sip/message/index.ts';
 import type { SipMessage } from '../../src/sip/message/index.ts';
+import { RFC4475_DIR } from '../support/rfc4475.ts';
 
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpusDir = path.resolve(projectRoot, '../shared/rfc4475');
+const corpusDir = RFC4475_DIR;
 
 const realistic = [
   [

@@ -12,8 +12,9 @@ import { resolve } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { startTestUa } from '../support/test-ua.ts';
+import { RFC4475_DIR } from '../support/rfc4475.ts';
 
-const DIR = resolve(import.meta.dirname, '../../../shared/rfc4475');
+const DIR = RFC4475_DIR;
 const corpus = readdirSync(DIR)
   .filter((f) => f.endsWith('.dat'))
   .sort()

@@ -14,6 +14,7 @@ import type { InviteServerTransaction } from '../../../../src/sip/transaction/in
 import type { NonInviteServerTransaction } from '../../../../src/sip/transaction/non-invite-server-transaction.ts';
 import type { InboundMessage } from '../../../../src/sip/transport/types.ts';
 import { clientListener } from './helpers.ts';
+import { RFC4475_DIR } from '../../../support/rfc4475.ts';
 
 const EMPTY: TransactionLayerStats = {
   clientInvite: 0,
@@ -375,7 +376,7 @@ describe('TransactionLayer over FakeNetwork', () => {
   });
 
   test('RFC 4475 inv2543.dat: accepted once, its retransmission absorbed', (t) => {
-    const file = resolve(process.cwd(), '../shared/rfc4475/inv2543.dat');
+    const file = resolve(RFC4475_DIR, 'inv2543.dat');
     if (!existsSync(file)) {
       t.diagnostic(`missing ${file}`);
       assert.fail(`RFC 4475 corpus missing at ${file}`);

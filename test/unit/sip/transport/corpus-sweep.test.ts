@@ -3,12 +3,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import path from 'node:path';
 import { FakeClock } from '../../../../src/sip/testing/index.ts';
 import { TcpPeer, UdpPeer, corpus, request, settle, startLayer, until } from './helpers.ts';
 import type { Harness } from './helpers.ts';
+import { RFC4475_DIR } from '../../../support/rfc4475.ts';
 
-const DIR = path.resolve(import.meta.dirname, '../../../../../shared/rfc4475');
+const DIR = RFC4475_DIR;
 const NAMES = readdirSync(DIR)
   .filter((f) => f.endsWith('.dat'))
   .map((f) => f.slice(0, -4))

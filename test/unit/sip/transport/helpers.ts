@@ -10,9 +10,9 @@ import type {
   TransportError,
 } from '../../../../src/sip/transport/index.ts';
 import { sequentialIds } from '../../../../src/sip/ids.ts';
+import { RFC4475_DIR } from '../../../support/rfc4475.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../../../..');
-const CORPUS = path.resolve(ROOT, '../shared/rfc4475');
+const CORPUS = RFC4475_DIR;
 
 /** Bytes of an RFC 4475 torture message. */
 export function corpus(name: string): Buffer {
