@@ -9,13 +9,12 @@
  *
  *   npm run bench:calls                 rates 250…4000, 10 s each, 1 run per rate (--runs 3 for the full method)
  *   npm run bench:calls -- --smoke      one short run at a low rate for each server (CI)
- *   npm run bench:calls -- --concurrent 4000   the memory figure at that many calls (default 4000: four
- *                                              media sockets per call, and the open-file limit here is 20 000)
+ *   npm run bench:calls -- --concurrent 5000   the memory figure at that many held calls (default 5000)
  */
 import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp, type SippRun } from '../test/interop/support/sipp.ts';
 import { startKamailio } from './support/kamailio.ts';
-import { cpuMsOf, rssOf } from './support/proc.ts';
+import { cpuMsOf, mainThreadCpuMsOf, rssOf } from './support/proc.ts';
 import { calleeRegisterArgs, callerArgs, startBenchNode, type BenchNode } from './support/ringd-bench.ts';
 
 const argv = process.argv.slice(2);
@@ -29,9 +28,22 @@ const SECONDS = Number(arg('seconds') ?? (smoke ? 2 : 10));
 const RATES = (arg('rates') ?? (smoke ? '50' : '250,500,1000,1500,2000,2500,3000,3500,4000'))
   .split(',')
   .map(Number);
-// 5 000 would need 20 000 media sockets (4 per call): this machine's hard limit on open files is 20 000.
-const CONCURRENT = Number(arg('concurrent') ?? (smoke ? 200 : 4000));
+// Held calls carry no RTP, so each of their two endpoints binds its RTP socket only (RTCP is bound when
+// media flows): 5 000 calls fit this machine's hard limit of 20 000 open files.
+const CONCURRENT = Number(arg('concurrent') ?? (smoke ? 200 : 5000));
 const HOLD_MS = 100;
+// Each server first takes a short warm-up at a low rate (same for both), then the measured run: a Node.js
+// process just started still runs cold code (bytecode before the optimizing compiler) and would show its
+// start-up, not its steady rate. `--warmup 0` disables it.
+const WARMUP = Number(arg('warmup') ?? (smoke ? 0 : 400));
+const warmupRate = (rate: number) => Math.max(10, Math.min(200, Math.floor(rate / 2)));
+// Development aids: `--servers ringd` measures one server only, `--no-memory` skips the memory run.
+const SERVERS = (arg('servers') ?? 'ringd,kamailio').split(',');
+const NO_MEMORY = argv.includes('--no-memory');
+// `--trace DIR`: SIPp writes its unexpected messages to DIR/{uac,uas}-errors.log (diagnosing a failing rate).
+const TRACE = arg('trace');
+const traceArgs = (role: string) =>
+  TRACE ? ['-trace_err', '-error_file', `${TRACE}/${role}-errors.log`] : [];
 const progress = (m: string) => process.stderr.write(`# ${m}\n`);
 
 interface RunResult {
@@ -42,6 +54,8 @@ interface RunResult {
   retrans: number;
   achieved: number;
   cpuMsPerCall: number;
+  /** ringd only: the event-loop thread's share of cpuMsPerCall. */
+  mainMsPerCall?: number;
   why: string;
 }
 
@@ -79,10 +93,20 @@ async function kamailioRun(rate: number): Promise<RunResult> {
       scenario: 'uas-answer.xml',
       transport: 'udp',
       port: uasPort,
-      calls,
-      timeoutMs: SECONDS * 1000 + 30_000,
+      calls: calls + WARMUP,
+      timeoutMs: SECONDS * 1000 + 60_000,
       extraArgs: ['-d', '0'],
     });
+    if (WARMUP > 0)
+      await runSipp({
+        scenario: 'invite-uac.xml',
+        remote: `127.0.0.1:${k.port}`,
+        transport: 'udp',
+        calls: WARMUP,
+        rate: warmupRate(rate),
+        service: '2000',
+        timeoutMs: 30_000,
+      });
     const cpu0 = k.cpuMs();
     const uac = await runSipp({
       scenario: 'invite-uac.xml',
@@ -125,12 +149,24 @@ async function ringdRun(rate: number): Promise<RunResult> {
       scenario: 'uas-answer.xml',
       transport: 'udp',
       port: uasPort,
-      calls,
-      timeoutMs: SECONDS * 1000 + 30_000,
-      extraArgs: ['-d', '0'],
+      calls: calls + WARMUP,
+      timeoutMs: SECONDS * 1000 + 60_000,
+      extraArgs: ['-d', '0', ...traceArgs('uas')],
     });
     const pid = node.ringd.child.pid!;
+    if (WARMUP > 0)
+      await runSipp({
+        scenario: 'uac-auth-call.xml',
+        remote: `127.0.0.1:${node.ringd.sipPort}`,
+        transport: 'udp',
+        calls: WARMUP,
+        rate: warmupRate(rate),
+        service: '2000',
+        timeoutMs: 30_000,
+        extraArgs: callerArgs(node, HOLD_MS),
+      });
     const cpu0 = cpuMsOf(pid);
+    const main0 = mainThreadCpuMsOf(pid);
     const uac = await runSipp({
       scenario: 'uac-auth-call.xml',
       remote: `127.0.0.1:${node.ringd.sipPort}`,
@@ -139,11 +175,14 @@ async function ringdRun(rate: number): Promise<RunResult> {
       rate,
       service: '2000',
       timeoutMs: SECONDS * 1000 + 25_000,
-      extraArgs: callerArgs(node, HOLD_MS),
+      extraArgs: [...callerArgs(node, HOLD_MS), ...traceArgs('uac')],
     });
     const cpu = cpuMsOf(pid) - cpu0;
+    const main = mainThreadCpuMsOf(pid) - main0;
     uas.kill();
-    return judge(rate, calls, uac, await uas.done, cpu);
+    const r = judge(rate, calls, uac, await uas.done, cpu);
+    r.mainMsPerCall = r.success ? main / r.success : 0;
+    return r;
   } finally {
     await node.stop();
   }
@@ -160,7 +199,8 @@ async function search(name: string, run: (rate: number) => Promise<RunResult>) {
       const r = await run(rate);
       rows.push(r);
       progress(
-        `  ${r.ok ? 'pass' : `FAIL (${r.why})`}; ${r.achieved.toFixed(0)} calls/s, ${r.cpuMsPerCall.toFixed(3)} ms CPU/call`,
+        `  ${r.ok ? 'pass' : `FAIL (${r.why})`}; ${r.achieved.toFixed(0)} calls/s, ${r.cpuMsPerCall.toFixed(3)} ms CPU/call` +
+          (r.mainMsPerCall !== undefined ? ` (event loop ${r.mainMsPerCall.toFixed(3)})` : ''),
       );
       passed = r.ok;
       if (
@@ -221,14 +261,16 @@ async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall:
 }
 
 async function main() {
-  const ringd = await search('ringd', ringdRun);
-  const kamailio = await search('kamailio', kamailioRun);
-  const mem = await memoryPerCall();
+  const ringd = SERVERS.includes('ringd') ? await search('ringd', ringdRun) : { best: undefined, rows: [] };
+  const kamailio = SERVERS.includes('kamailio')
+    ? await search('kamailio', kamailioRun)
+    : { best: undefined, rows: [] };
+  const mem = NO_MEMORY ? { idle: 0, loaded: 0, perCall: 0, answered: 0 } : await memoryPerCall();
   const r = ringd.best;
   const k = kamailio.best;
   const ratio = r && k ? r.rate / k.rate : 0;
   const lines = [
-    `1:1 calls through the server (SIPp uac → server → SIPp uas, UDP, SDP, ${HOLD_MS} ms hold, ${SECONDS} s per run, ${RUNS} run(s) per rate)`,
+    `1:1 calls through the server (SIPp uac → server → SIPp uas, UDP, SDP, ${HOLD_MS} ms hold, ${SECONDS} s per run after ${WARMUP} warm-up calls, ${RUNS} run(s) per rate)`,
     `  ${'server'.padEnd(30)} ${'highest passing rate'.padStart(20)}  ${'CPU ms/call'.padStart(11)}`,
     `  ${'ringd (B2BUA, media anchored, digest)'.padEnd(30)} ${String(r?.rate ?? 0).padStart(20)}  ${(r?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,
     `  ${'Kamailio 5.6 stateful proxy'.padEnd(30)} ${String(k?.rate ?? 0).padStart(20)}  ${(k?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,

@@ -1,7 +1,8 @@
 /**
  * Composition root: builds and wires the layers from configuration — store → directory → REST API; the
  * SIP core (transport → transactions → UA); device auth, the registrar (REGISTER), the media relay and the
- * call engine (INVITE → B2BUA legs with anchored media).
+ * call engine (INVITE → B2BUA legs with anchored media); the event bus, fed by the call engine and served
+ * over `GET /v1.0/events`.
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
@@ -10,6 +11,8 @@ import type { Logger } from 'pino';
 import { buildApi } from './api/server.ts';
 import { databaseUrl, type RingdConfig } from './config/index.ts';
 import { createDirectory, type Directory } from './directory/index.ts';
+import type { Trunk } from './directory/schemas/index.ts';
+import { EventBus } from './events/index.ts';
 import { systemClock } from './sip/clock.ts';
 import { randomIds } from './sip/ids.ts';
 import { SipTransportLayer } from './sip/transport/index.ts';
@@ -46,6 +49,18 @@ export async function freeUdpTcpPort(host: string): Promise<number> {
   throw new Error(`no port free for both UDP and TCP on ${host}`);
 }
 
+/** Every trunk of a tenant (for the call engine's `tel` destinations). */
+async function allTrunks(directory: Directory, customerId: string): Promise<Trunk[]> {
+  const out: Trunk[] = [];
+  let page_token: string | undefined;
+  do {
+    const page = await directory.trunks.list(customerId, { page_size: 100, page_token });
+    out.push(...page.result);
+    page_token = page.next_page_token || undefined;
+  } while (page_token !== undefined);
+  return out;
+}
+
 /** Opens the configured database (running pending migrations unless told not to). */
 export async function openConfiguredStore(config: RingdConfig, migrate = true): Promise<Store> {
   return openStore({
@@ -63,6 +78,8 @@ export interface RunningRingd {
   registrar: Registrar;
   engine: CallEngine;
   media: RtpRelay;
+  /** The event bus: every feature publishes its events here (served over `GET /v1.0/events`). */
+  bus: EventBus;
   /** Where the REST API listens. */
   http: { host: string; port: number };
   /** Stops everything, in reverse order of start. Idempotent. */
@@ -83,6 +100,9 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       log: (msg, o) => log.info(o ?? {}, msg),
     });
     const sipLog = log.child({ layer: 'sip' });
+    const bus = new EventBus({
+      onListenerError: (err, event) => log.warn({ err, type: event.type }, 'event subscriber threw'),
+    });
     const defaultDomain = config.sip.default_domain || undefined;
 
     // SIP: the transport first (the UA's delegate is filled once the registrar and engine exist).
@@ -133,6 +153,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       portMax: config.rtp.port_max,
     });
     closers.push(() => media.close());
+    await media.warm(config.rtp.prebind_pairs);
     const engine = new CallEngine({
       ua,
       media,
@@ -145,6 +166,9 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       maxCallDuration: config.calls.max_duration * 1000,
       ringTimeout: config.calls.ring_timeout,
       log: (level, msg, fields) => sipLog[level](fields ?? {}, msg),
+      publish: (e) => bus.publish(e),
+      wantsEvents: (customerId) => bus.hasSubscribers(customerId),
+      trunks: (customerId) => allTrunks(directory, customerId),
     });
     closers.push(() => engine.close());
     delegate.onInvite = (invite) => engine.onInvite(invite, invite.inbound);
@@ -159,8 +183,19 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       ready: async () => ({ database: await store.ping(), sip: sipReady }),
       pbx: {
         registrations: { list: (customerId, page) => registrar.list(customerId, page) },
-        calls: { hangup: (customerId, id) => engine.hangup(customerId, id) },
+        calls: {
+          hangup: (customerId, id) => engine.hangup(customerId, id),
+          create: (customerId, input) => engine.createCalls(customerId, input),
+        },
+        groupcalls: {
+          create: (customerId, input) => engine.createGroupcall(customerId, input),
+          latest: (customerId, id) => engine.groupcall(customerId, id),
+          written: () => engine.groupcallsWritten(),
+          hangup: (customerId, id) => engine.hangupGroupcall(customerId, id),
+          delete: (customerId, id) => engine.deleteGroupcall(customerId, id),
+        },
       },
+      events: { bus },
     });
     closers.push(() => api.close());
     await api.listen({ host: config.http.host, port: config.http.port });
@@ -177,6 +212,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       registrar,
       engine,
       media,
+      bus,
       http: { host: config.http.host, port: httpPort },
       close: () => (closed ??= closeAll()),
     };

@@ -3,9 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-function stat(pid: number): { ppid: number; cpuTicks: number } | undefined {
+function stat(pid: number, tid?: number): { ppid: number; cpuTicks: number } | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(
+      tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+      'utf8',
+    );
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // after "pid (comm) ": state(0) ppid(1) … utime(11) stime(12)
     return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
@@ -17,6 +20,12 @@ function stat(pid: number): { ppid: number; cpuTicks: number } | undefined {
 /** utime+stime of one process, in ms. */
 export function cpuMsOf(pid: number): number {
   const s = stat(pid);
+  return s ? (s.cpuTicks * 1000) / TICKS_PER_SECOND : 0;
+}
+
+/** utime+stime of a process's main thread only (for Node.js: the event loop, without GC/compiler helpers), in ms. */
+export function mainThreadCpuMsOf(pid: number): number {
+  const s = stat(pid, pid);
   return s ? (s.cpuTicks * 1000) / TICKS_PER_SECOND : 0;
 }
 

@@ -40,6 +40,20 @@ export function keyOf(request: FastifyRequest): string | undefined {
   return undefined;
 }
 
+/**
+ * The key a request presented, read again from the header or the raw URL (the auth hook removes
+ * `accesskey` from the parsed query): for long-lived connections that re-check their key later.
+ */
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && header.length > 0) return BEARER.exec(header)?.[1];
+  const url = request.raw.url ?? '';
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  const value = new URLSearchParams(url.slice(q + 1)).get(ACCESS_KEY_PARAM);
+  return value ?? undefined;
+}
+
 /** Removes `accesskey=…` from a URL, for logs and messages. */
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');

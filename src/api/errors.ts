@@ -13,6 +13,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DIRECTORY_REASONS, DirectoryError, type ErrorDetail } from '../directory/errors.ts';
+import { eventStreamReasons } from '../events/index.ts';
 import { validationDetails } from './validation.ts';
 import type { ApiInstance } from './types.ts';
 
@@ -30,6 +31,11 @@ export const API_REASONS = {
   ROUTE_NOT_FOUND: { status: 404, meaning: 'no route has this method and path' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is larger than the server accepts' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'the body is not `application/json`' },
+  UPGRADE_REQUIRED: { status: 426, meaning: 'a WebSocket route was called without the WebSocket upgrade' },
+  TOO_MANY_CONNECTIONS: {
+    status: 429,
+    meaning: 'the tenant already has the most event-stream connections allowed',
+  },
   INTERNAL: { status: 500, meaning: 'an unexpected fault; the server log has it under the request id' },
 } as const;
 
@@ -53,15 +59,25 @@ export const DIRECTORY_EXTRA_REASONS = {
   TRUNK_NOT_FOUND: 404,
   GROUPCALL_NOT_FOUND: 404,
   CALL_NOT_FOUND: 404,
+  /** Raised by the call engine: a `tel` destination no trunk of the tenant serves. */
+  NO_TRUNK: 400,
 } as const;
 
-/** Every reason code the API can answer with (docs/api.md documents each; a test checks it). */
+/**
+ * Every reason code the API can answer with, including the event stream's close and message reasons
+ * (docs/api.md documents each; a test checks it).
+ */
 export function allReasons(): string[] {
   return [
-    ...new Set([...Object.keys(API_REASONS), ...DIRECTORY_REASONS, ...Object.keys(DIRECTORY_EXTRA_REASONS)]),
+    ...new Set([
+      ...Object.keys(API_REASONS),
+      ...DIRECTORY_REASONS,
+      ...Object.keys(DIRECTORY_EXTRA_REASONS),
+      ...eventStreamReasons(),
+    ]),
   ].sort();
 }
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 426 | 429 | 500 | 503;
 
 /** An error raised by the API layer itself (auth, roles); rendered like a `DirectoryError`. */
 export class ApiError extends Error {
@@ -120,6 +136,8 @@ export const STATUS_DESCRIPTIONS: Record<ErrorStatus, string> = {
   413: 'PAYLOAD_TOO_LARGE: the body is over the limit (1 MiB by default)',
   415: 'UNSUPPORTED_MEDIA_TYPE: send application/json',
   422: 'the input is well-formed but cannot be processed',
+  426: 'UPGRADE_REQUIRED: this route speaks WebSocket only (send the upgrade handshake)',
+  429: 'TOO_MANY_CONNECTIONS: the tenant has the most event-stream connections allowed',
   500: 'INTERNAL: an unexpected fault; the server log has it under the request id',
   503: 'not ready',
 };

@@ -21,6 +21,7 @@ export const TAGS = [
   { name: 'trunks', description: 'outbound gateways for tel addresses' },
   { name: 'groupcalls', description: 'one ring of several destinations (read-only for now)' },
   { name: 'calls', description: 'SIP legs (read-only for now)' },
+  { name: 'events', description: "the tenant's live events over a WebSocket" },
   { name: 'health', description: 'liveness and readiness' },
 ] as const;
 

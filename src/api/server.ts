@@ -2,15 +2,18 @@
  * The HTTP API of api.md (Fastify 5 + TypeBox), over the directory. `buildApi` wires the instance and
  * returns it ready but not listening: the CLI calls `listen`, tests call `inject()` (no sockets).
  *
- * Layout: `/v1.0/…` resources behind the access-key hook (auth.ts); public `/healthz`, `/readyz`,
- * `/openapi.json` and `/docs`. Every failure leaves as the error envelope (errors.ts); bodies are validated
- * strictly and queries/params with coercion (validation.ts); responses are serialized from their schemas.
+ * Layout: `/v1.0/…` resources behind the access-key hook (auth.ts), with the `/v1.0/events` WebSocket
+ * (routes/events.ts) when an event bus is given; public `/healthz`, `/readyz`, `/openapi.json` and `/docs`.
+ * Every failure leaves as the error envelope (errors.ts); bodies are validated strictly and queries/params
+ * with coercion (validation.ts); responses are serialized from their schemas.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
 import type { Logger, LoggerOptions } from 'pino';
 import type { DirectoryApi } from '../directory/contract.ts';
+import { EventSocketHub, type EventSocketHubOptions } from '../events/index.ts';
 import { installAuth, redactUrl } from './auth.ts';
 import { frameworkErrorHandler, installErrorHandling } from './errors.ts';
 import { registerOpenApi, registerOpenApiRoutes } from './openapi.ts';
@@ -21,6 +24,7 @@ import type { PbxApi } from './pbx.ts';
 import { callRoutes } from './routes/calls.ts';
 import { registrationRoutes } from './routes/registrations.ts';
 import { customerRoutes } from './routes/customers.ts';
+import { eventRoutes, websocketOptions } from './routes/events.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { groupcallRoutes } from './routes/groupcalls.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -53,6 +57,11 @@ export interface ApiOptions {
   ready?: () => Promise<Record<string, boolean>>;
   /** The call engine: registrations and call control routes exist only when it is given. */
   pbx?: PbxApi;
+  /**
+   * The event bus and the event stream's limits: `GET /v1.0/events` (WebSocket) exists only when it is
+   * given. Its connections are closed (1001) when the API closes.
+   */
+  events?: Omit<EventSocketHubOptions, 'timers'>;
 }
 
 /** The request log serializer: method and URL (without the access key), client address. */
@@ -106,6 +115,9 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   });
 
   await registerOpenApi(app, { version: opts.version });
+  // At the root, so that an upgrade to any other route is closed at once rather than left hanging.
+  const hub = opts.events ? new EventSocketHub(opts.events) : undefined;
+  if (hub) await app.register(websocket, websocketOptions(hub));
   await app.register(healthRoutes, { ready: opts.ready });
   await app.register(
     async (v1: ApiInstance) => {
@@ -120,9 +132,10 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
       await v1.register(agentRoutes, o);
       await v1.register(queueRoutes, o);
       await v1.register(trunkRoutes, o);
-      await v1.register(groupcallRoutes, o);
+      await v1.register(groupcallRoutes, { ...o, pbx: opts.pbx });
       await v1.register(callRoutes, { ...o, pbx: opts.pbx });
       if (opts.pbx) await v1.register(registrationRoutes, { pbx: opts.pbx });
+      if (hub) await v1.register(eventRoutes, { hub, directory: opts.directory });
     },
     { prefix: API_PREFIX },
   );

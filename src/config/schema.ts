@@ -35,6 +35,8 @@ export interface RingdConfig {
     port_min: number;
     /** Highest UDP port of the media relay. Default 29999. */
     port_max: number;
+    /** RTP/RTCP socket pairs bound at start-up, ready for the first calls. Default 128. */
+    prebind_pairs: number;
   };
   calls: {
     /** Seconds a callee rings before the call fails with 480 (callflow data may override). Default 20. */
@@ -126,6 +128,15 @@ export const KEYS: readonly KeySpec[] = [
     max: 65535,
     default: 29999,
     doc: 'highest media relay port',
+  },
+  {
+    path: 'rtp.prebind_pairs',
+    env: 'RINGD_RTP_PREBIND_PAIRS',
+    kind: 'int',
+    min: 0,
+    max: 8192,
+    default: 128,
+    doc: 'RTP/RTCP socket pairs bound at start-up, ready for the first calls (unused ones close after 30 s)',
   },
   {
     path: 'calls.ring_timeout',

@@ -30,5 +30,7 @@ export type RandomUint32 = () => number;
 /** Cryptographically random 32-bit values. */
 export const cryptoRandomUint32: RandomUint32 = () => randomBytes(4).readUInt32BE(0);
 
-/** Random hex endpoint ids. */
-export const randomEndpointId = (): string => 'ep-' + randomBytes(8).toString('hex');
+/** Endpoint ids: a random per-process prefix and a counter (unique, cheap: no entropy per endpoint). */
+const ID_PREFIX = 'ep-' + randomBytes(6).toString('hex') + '-';
+let idCounter = 0;
+export const randomEndpointId = (): string => ID_PREFIX + (++idCounter).toString(36);

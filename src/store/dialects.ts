@@ -38,6 +38,10 @@ export function parseStoreUrl(url: string): StoreLocation {
 export interface OpenedDialect {
   dialect: Dialect;
   kysely: KyselyDialect;
+  /** SQLite only: the connection itself, for the record write path (`records.ts`). */
+  sqlite?: BetterSqlite3.Database;
+  /** SQLite file databases: the file and its `synchronous` setting (the record writer opens its own connection). */
+  sqliteFile?: { path: string; synchronous: 'NORMAL' | 'FULL' };
 }
 
 /**
@@ -76,7 +80,14 @@ export function openDialect(opts: StoreOptions): OpenedDialect {
     database.close();
     throw e;
   }
-  return { dialect: 'sqlite', kysely: new SqliteDialect({ database: withStatementCache(database) }) };
+  return {
+    dialect: 'sqlite',
+    kysely: new SqliteDialect({ database: withStatementCache(database) }),
+    sqlite: database,
+    sqliteFile: memory
+      ? undefined
+      : { path: where.path, synchronous: opts.sqliteSynchronous === 'FULL' ? 'FULL' : 'NORMAL' },
+  };
 }
 
 /** Most distinct SQL texts kept prepared (the repositories issue a few dozen shapes). */
@@ -92,7 +103,11 @@ function withStatementCache(database: BetterSqlite3.Database) {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => database.close(),
-    prepare(sql: string): BetterSqlite3.Statement {
+    prepare(text: string): BetterSqlite3.Statement {
+      // Transactions take the write lock when they begin: a deferred one that reads, then writes while
+      // another connection (the record writer's thread) has committed would fail with SQLITE_BUSY at once;
+      // an immediate one waits for the lock (busy_timeout) instead.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let stmt = cache.get(sql);
       if (stmt === undefined) {
         stmt = database.prepare(sql);

@@ -5,6 +5,7 @@ export { openStore, MIGRATION_ADVISORY_LOCK } from './store.ts';
 export { parseStoreUrl, type StoreLocation } from './dialects.ts';
 export { MIGRATIONS, MIGRATION_TABLE } from './migrations/index.ts';
 export { bulkInsertGroupcalls, type BulkInsertOptions } from './bulk.ts';
+export { RECORD_COLUMNS, type RecordTable, type RecordWriter } from './records.ts';
 export { MAX_PAGE_SIZE } from './repos/table-repo.ts';
 export { StoreConflictError } from './types.ts';
 export type { Cursor, Dialect, Page, PageRequest, Repos, Store, StoreOptions, TableRepo } from './types.ts';

@@ -2,12 +2,19 @@
  * `openStore`: the one way into the database. Opens the dialect named by the URL, runs pending migrations,
  * and hands out the repositories (directly or inside a transaction).
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, sql } from 'kysely';
 import type { Database } from './schema.ts';
 import type { Dialect, Repos, Store, StoreOptions } from './types.ts';
 import { openDialect } from './dialects.ts';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationProvider } from './migrations/index.ts';
 import { reposFor } from './repos/index.ts';
+import {
+  postgresRecordWriter,
+  sqliteRecordWriter,
+  threadedSqliteRecordWriter,
+  type RecordWriter,
+} from './records.ts';
 
 /** Key of the PostgreSQL advisory lock held while migrating ('ringdmig' as a 64-bit integer). */
 export const MIGRATION_ADVISORY_LOCK = 0x72696e67646d6967n;
@@ -35,13 +42,21 @@ async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
 
 class KyselyStore implements Store {
   readonly repos: Repos;
+  readonly records: RecordWriter;
   private closed = false;
 
   constructor(
     readonly dialect: Dialect,
     readonly db: Kysely<Database>,
+    sqlite: BetterSqlite3.Database | undefined,
+    sqliteFile: { path: string; synchronous: 'NORMAL' | 'FULL' } | undefined,
   ) {
     this.repos = reposFor(db);
+    this.records = sqliteFile
+      ? threadedSqliteRecordWriter(sqliteFile.path, sqliteFile.synchronous)
+      : sqlite
+        ? sqliteRecordWriter(db, sqlite)
+        : postgresRecordWriter(db);
   }
 
   transaction<T>(fn: (repos: Repos) => Promise<T>): Promise<T> {
@@ -96,6 +111,7 @@ class KyselyStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.records.close();
     await this.db.destroy();
   }
 }
@@ -109,8 +125,8 @@ class KyselyStore implements Store {
  * the repositories it is given (calling `store.repos` inside would wait for the transaction forever).
  */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const { dialect, kysely } = openDialect(opts);
-  const store = new KyselyStore(dialect, new Kysely<Database>({ dialect: kysely }));
+  const { dialect, kysely, sqlite, sqliteFile } = openDialect(opts);
+  const store = new KyselyStore(dialect, new Kysely<Database>({ dialect: kysely }), sqlite, sqliteFile);
   if (opts.migrate !== false) {
     try {
       await store.migrate();

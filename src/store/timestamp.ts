@@ -18,13 +18,35 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+/** `YYYY-MM-DD HH:MM:SS.` of the last second formatted (call records stamp thousands per second). */
+let cachedSecond = NaN;
+let cachedPrefix = '';
+
 /** Formats epoch milliseconds plus extra microseconds (0–999) as `YYYY-MM-DD HH:MM:SS.ffffff` (UTC). */
 export function formatTimestamp(epochMs: number, extraMicros = 0): string {
-  const d = new Date(epochMs);
+  const second = Math.floor(epochMs / 1000);
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000);
+    cachedPrefix =
+      `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ` +
+      `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.`;
+    cachedSecond = second;
+  }
+  const micros = Math.floor((epochMs - second * 1000) * 1000) + extraMicros;
   return (
-    `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ` +
-    `${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.` +
-    `${pad(d.getUTCMilliseconds(), 3)}${pad(extraMicros, 3)}`
+    cachedPrefix +
+    (micros < 100000
+      ? micros < 10000
+        ? micros < 1000
+          ? micros < 100
+            ? micros < 10
+              ? '00000'
+              : '0000'
+            : '000'
+          : '00'
+        : '0'
+      : '') +
+    micros
   );
 }
 

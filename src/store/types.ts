@@ -2,6 +2,7 @@
  * The store's public contract: what the directory and the call engine use. Implemented by `store.ts`
  * (`openStore`) for both dialects with one set of repositories.
  */
+import type { RecordWriter } from './records.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { CallflowRow, ResourceTable, RowTypes } from './rows.ts';
@@ -87,6 +88,8 @@ export interface Store {
   readonly db: Kysely<Database>;
   /** Repositories outside any transaction (each call is its own statement). */
   readonly repos: Repos;
+  /** The batched write path of live records (calls, groupcalls): see `records.ts`. */
+  readonly records: RecordWriter;
   /**
    * Runs `fn` in one database transaction: all its writes commit together or none do. On SQLite, writes
    * are serialized (one writer); on PostgreSQL, READ COMMITTED.

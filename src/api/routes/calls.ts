@@ -1,15 +1,24 @@
 /**
- * `/v1.0/calls`: list and get (from the store), and `POST /v1.0/calls/{id}/hangup` on a live call when the
- * call engine runs. Outbound calls (`POST /v1.0/calls`) come with the groupcall engine (groupcall.md).
+ * `/v1.0/calls`: list and get (from the store), and — when the call engine runs — outbound calls
+ * (`POST /v1.0/calls`, groupcall.md) and `POST /v1.0/calls/{id}/hangup` on a live call.
  */
+import { Type } from 'typebox';
 import type { DirectoryApi } from '../../directory/contract.ts';
 import { IdParams } from '../../directory/schemas/common.ts';
-import { Call } from '../../directory/schemas/index.ts';
+import { Call, CallCreate, Groupcall } from '../../directory/schemas/index.ts';
 import { tenantOf } from '../auth.ts';
 import { errorResponses, ok } from '../errors.ts';
 import type { PbxApi } from '../pbx.ts';
 import type { ApiInstance } from '../types.ts';
-import { EmptyQuery, readRoutes } from './resource.ts';
+import { EmptyQuery, readRoutes, STATUSES } from './resource.ts';
+
+/** What `POST /v1.0/calls` answers. */
+export const CallsCreated = Type.Object({
+  calls: Type.Array(Call, { description: 'one per destination that is a single leg (sip, tel, a device)' }),
+  groupcalls: Type.Array(Groupcall, {
+    description: 'one per destination that rings several legs (user, group, extension, agent)',
+  }),
+});
 
 export async function callRoutes(
   app: ApiInstance,
@@ -24,6 +33,25 @@ export async function callRoutes(
   });
   const pbx = opts.pbx;
   if (!pbx) return;
+  const create = pbx.calls.create;
+  if (create) {
+    app.post(
+      '/calls',
+      {
+        schema: {
+          operationId: 'createCalls',
+          tags: ['calls'],
+          summary: 'Call each destination; the answered call runs flow_id',
+          body: CallCreate,
+          response: {
+            200: ok(CallsCreated, 'the calls and groupcalls created (dialing)'),
+            ...errorResponses(STATUSES.create),
+          },
+        },
+      },
+      async (request) => create(tenantOf(request), request.body),
+    );
+  }
   app.post(
     '/calls/:id/hangup',
     {

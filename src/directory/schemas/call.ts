@@ -1,6 +1,6 @@
 /** The Call resource: one SIP leg (groupcall.md "Calls"). */
 import { Type, type Static } from 'typebox';
-import { Address, Timestamp, Uuid } from './common.ts';
+import { Address, AddressInput, Timestamp, Uuid } from './common.ts';
 
 export const Call = Type.Object({
   id: Uuid,
@@ -26,3 +26,19 @@ export const Call = Type.Object({
   tm_delete: Timestamp,
 });
 export type Call = Static<typeof Call>;
+
+/** `POST /v1.0/calls`: an outbound call to each destination, running `flow_id` when answered. */
+export const CallCreate = Type.Object(
+  {
+    source: Type.Optional(AddressInput),
+    destinations: Type.Array(AddressInput, { minItems: 1, maxItems: 100 }),
+    flow_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'a callflow of the tenant, run on each answered call' }),
+    ),
+    ring_timeout: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 600, default: 60, description: 'seconds each call rings' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CallCreate = Static<typeof CallCreate>;

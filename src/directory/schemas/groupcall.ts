@@ -1,6 +1,6 @@
 /** The Groupcall resource, field for field the struct of seed 004 (groupcall.md). */
 import { Type, type Static } from 'typebox';
-import { Address, Timestamp, Uuid } from './common.ts';
+import { Address, AddressInput, Timestamp, Uuid } from './common.ts';
 
 export const Groupcall = Type.Object({
   id: Uuid,
@@ -27,3 +27,23 @@ export const Groupcall = Type.Object({
   tm_delete: Timestamp,
 });
 export type Groupcall = Static<typeof Groupcall>;
+
+/** `POST /v1.0/groupcalls` (groupcall.md): who to ring, how, and what the answered leg runs. */
+export const GroupcallCreate = Type.Object(
+  {
+    source: Type.Optional(AddressInput),
+    destinations: Type.Array(AddressInput, { minItems: 1, maxItems: 100 }),
+    ring_method: Type.Optional(
+      Type.Union([Type.Literal('ring_all'), Type.Literal('linear')], { default: 'ring_all' }),
+    ),
+    answer_method: Type.Optional(Type.Literal('hangup_others', { default: 'hangup_others' })),
+    flow_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'a callflow of the tenant, run on the answered leg' }),
+    ),
+    ring_timeout: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 600, default: 60, description: 'seconds each leg rings' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type GroupcallCreate = Static<typeof GroupcallCreate>;

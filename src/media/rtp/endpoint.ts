@@ -6,6 +6,7 @@
 import type { Socket, RemoteInfo } from 'node:dgram';
 import type { EndpointStats, MediaEndpoint } from '../types.ts';
 import type { RtpPlayer } from '../tones/player.ts';
+import type { PairHolder, SocketPair } from './socket-pair.ts';
 
 /** What an endpoint needs from its relay. */
 export interface EndpointOwner {
@@ -13,7 +14,7 @@ export interface EndpointOwner {
   readonly relatchAfter: number;
   /** Counts one forwarded packet. */
   relayed: number;
-  /** Called once from `close()`. */
+  /** Called once from `close()` (the pair is no longer held by the endpoint). */
   endpointClosed(ep: RelayEndpoint): void;
 }
 
@@ -68,7 +69,7 @@ class Channel {
 }
 
 /** A {@link MediaEndpoint} of the built-in relay. */
-export class RelayEndpoint implements MediaEndpoint {
+export class RelayEndpoint implements MediaEndpoint, PairHolder {
   /** Bridge partner (set only by the relay's bridge/unbridge). */
   partner: RelayEndpoint | null = null;
   /** Active player (set only by the relay's play). */
@@ -82,20 +83,22 @@ export class RelayEndpoint implements MediaEndpoint {
   bytesIn = 0;
   bytesOut = 0;
   dropped = 0;
+  readonly rtpPort: number;
+  readonly rtcpPort: number;
+  readonly rtpSock: Socket;
   private isClosed = false;
-  private closing: Promise<void> | undefined;
 
   constructor(
     readonly id: string,
     readonly address: string,
-    readonly rtpPort: number,
-    readonly rtcpPort: number,
-    readonly rtpSock: Socket,
-    readonly rtcpSock: Socket,
+    /** The socket pair lent to this endpoint until it closes. */
+    readonly pair: SocketPair,
     private readonly owner: EndpointOwner,
   ) {
-    rtpSock.on('message', (msg: Buffer, r: RemoteInfo) => this.onRtp(msg, r));
-    rtcpSock.on('message', (msg: Buffer, r: RemoteInfo) => this.onRtcp(msg, r));
+    this.rtpPort = pair.rtpPort;
+    this.rtcpPort = pair.rtcpPort;
+    this.rtpSock = pair.rtpSock;
+    pair.holder = this;
   }
 
   get closed(): boolean {
@@ -132,7 +135,7 @@ export class RelayEndpoint implements MediaEndpoint {
     };
   }
 
-  /** Frees the ports; idempotent. Unbridges and stops any player. */
+  /** Gives the ports back to the relay; idempotent. Unbridges and stops any player. */
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
@@ -143,13 +146,8 @@ export class RelayEndpoint implements MediaEndpoint {
     }
     this.player?.stop();
     this.player = null;
-    this.closing = Promise.all([closeSocket(this.rtpSock), closeSocket(this.rtcpSock)]).then(() => undefined);
+    if (this.pair.holder === this) this.pair.holder = null;
     this.owner.endpointClosed(this);
-  }
-
-  /** Resolves when both sockets are closed (after `close()`). */
-  whenClosed(): Promise<void> {
-    return this.closing ?? Promise.resolve();
   }
 
   /** Sends a packet of ours (a player's) to the peer; false when no destination is known. */
@@ -162,10 +160,12 @@ export class RelayEndpoint implements MediaEndpoint {
     return true;
   }
 
-  // ---- hot path ----
+  // ---- hot path (called by the socket pair) ----
 
-  private onRtp(msg: Buffer, r: RemoteInfo): void {
+  /** @internal */
+  onRtp(msg: Buffer, r: RemoteInfo): void {
     this.rtpIn++;
+    if (this.pair.rtcpSock === null) void this.pair.needRtcp(); // media flows: RTCP will follow
     this.bytesIn += msg.length;
     // RTP version 2 and a full fixed header (RFC 3550 §5.1); anything else (STUN, junk) is dropped
     if (msg.length < 12 || (msg[0] & 0xc0) !== 0x80 || !this.rtp.accept(r, this.owner.relatchAfter)) {
@@ -189,7 +189,8 @@ export class RelayEndpoint implements MediaEndpoint {
     this.owner.relayed++;
   }
 
-  private onRtcp(msg: Buffer, r: RemoteInfo): void {
+  /** @internal */
+  onRtcp(msg: Buffer, r: RemoteInfo): void {
     this.rtcpIn++;
     this.bytesIn += msg.length;
     if (msg.length < 8 || (msg[0] & 0xc0) !== 0x80 || !this.rtcp.accept(r, this.owner.relatchAfter)) {
@@ -207,7 +208,13 @@ export class RelayEndpoint implements MediaEndpoint {
       this.dropped++;
       return;
     }
-    p.rtcpSock.send(msg, ch.port, ch.addr);
+    const sock = p.pair.rtcpSock;
+    if (sock === null) {
+      void p.pair.needRtcp(); // its peer sent no RTP yet: bind now, this report is lost
+      this.dropped++;
+      return;
+    }
+    sock.send(msg, ch.port, ch.addr);
     p.rtcpOut++;
     p.bytesOut += msg.length;
     this.owner.relayed++;
@@ -216,14 +223,4 @@ export class RelayEndpoint implements MediaEndpoint {
 
 function validPort(p: number): boolean {
   return Number.isInteger(p) && p > 0 && p <= 65535;
-}
-
-function closeSocket(s: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      s.close(() => resolve());
-    } catch {
-      resolve(); // already closed
-    }
-  });
 }

@@ -1,7 +1,13 @@
 /**
- * The built-in media plane: a UDP relay in the ringd process. Each endpoint is a pair of sockets from the
+ * The built-in media plane: a UDP relay in the ringd process. Each endpoint holds a pair of sockets from the
  * configured port range; a bridge is two pointers; a player writes G.711 packets out of an endpoint's
  * socket. See docs/media.md for the model and for how rtpengine would implement the same interface.
+ *
+ * Socket pairs are pooled: a closed endpoint's pair stays bound and is lent to a later endpoint once it has
+ * been idle for `quarantineMs` (late packets of the old call are dropped meanwhile, and latching then
+ * follows the new peer); the oldest idle pair is reused first, pairs idle longer than `idleCloseMs` are
+ * closed, and at most `maxIdlePairs` stay pooled. A pair in quarantine is lent early only when the port
+ * range has no other pair left.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket, SocketOptions } from 'node:dgram';
@@ -16,6 +22,7 @@ import { encodedFor, lawOf, RtpPlayer } from '../tones/player.ts';
 import { RelayEndpoint } from './endpoint.ts';
 import type { EndpointOwner } from './endpoint.ts';
 import { PortPool, PortRangeExhaustedError } from './port-pool.ts';
+import { SocketPair } from './socket-pair.ts';
 
 /** Options of {@link RtpRelay}. */
 export interface RtpRelayOptions {
@@ -39,6 +46,12 @@ export interface RtpRelayOptions {
    * a row from that same source, which then becomes the remote (default 5 = 100 ms of audio).
    */
   relatchAfter?: number;
+  /** A released socket pair is not lent again before this many ms (default 1000). */
+  quarantineMs?: number;
+  /** Pooled pairs idle longer than this are closed (ms, default 30 000). */
+  idleCloseMs?: number;
+  /** Most pairs kept bound while idle (default 2048); beyond it the oldest is closed. */
+  maxIdlePairs?: number;
 }
 
 /**
@@ -65,6 +78,13 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
   socketErrors = 0;
   private readonly pool: PortPool;
   private readonly endpoints = new Map<string, RelayEndpoint>();
+  /** Released pairs, oldest first (`idleHead` is the index of the oldest). */
+  private idle: SocketPair[] = [];
+  private idleHead = 0;
+  private sweepTimer: ReturnType<MediaClock['setTimer']> | undefined;
+  private readonly quarantineMs: number;
+  private readonly idleCloseMs: number;
+  private readonly maxIdle: number;
   private readonly closing = new Set<Promise<void>>();
   private readonly ids: () => string;
   private readonly clock: MediaClock;
@@ -92,6 +112,9 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
     const n = opts.relatchAfter ?? 5;
     this.relatchAfter = Number.isInteger(n) && n >= 1 ? n : 5;
     this.advertised = opts.advertisedAddress ?? opts.host;
+    this.quarantineMs = nonNegative(opts.quarantineMs, 1000);
+    this.idleCloseMs = nonNegative(opts.idleCloseMs, 30_000);
+    this.maxIdle = nonNegative(opts.maxIdlePairs, 2048);
   }
 
   /** A fresh endpoint on the next free pair of the range; rejects with {@link PortRangeExhaustedError}. */
@@ -102,29 +125,55 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
   /** {@link allocate} with the concrete type (tests and the benchmark read `remote()`). */
   async allocateEndpoint(): Promise<RelayEndpoint> {
     if (this.shut) throw new Error('RtpRelay is closed');
+    const pooled = this.takeIdle(false);
+    if (pooled !== undefined) return this.lend(pooled);
     for (let i = 0; i < this.pool.size; i++) {
       const port = this.pool.reserveNext();
       if (port === undefined) break;
-      let pair: [Socket, Socket];
+      let rtp: Socket;
       try {
-        pair = await this.bindPair(port);
+        rtp = await this.bindOne(port);
       } catch (err) {
         this.pool.release(port);
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') continue; // taken by another process: next pair
         throw err;
       }
+      const sp = this.newPair(port, rtp);
       if (this.shut) {
-        pair[0].close();
-        pair[1].close();
-        this.pool.release(port);
+        this.retire(sp);
         throw new Error('RtpRelay is closed');
       }
-      const ep = new RelayEndpoint(this.ids(), this.advertised, port, port + 1, pair[0], pair[1], this);
-      this.endpoints.set(ep.id, ep);
-      return ep;
+      return this.lend(sp);
     }
+    // The range is full: a pair still in quarantine is better than no call.
+    const early = this.takeIdle(true);
+    if (early !== undefined) return this.lend(early);
     throw new PortRangeExhaustedError(this.opts.portMin, this.opts.portMax, this.pool.inUse);
+  }
+
+  /**
+   * Binds up to `pairs` socket pairs into the pool ahead of traffic (at start-up: the first calls then find
+   * their ports ready instead of binding four sockets each while the process is busiest). They are swept
+   * like any pooled pair when they stay unused for `idleCloseMs`. Resolves with the number bound.
+   */
+  async warm(pairs: number): Promise<number> {
+    let bound = 0;
+    const attempts = Math.min(this.pool.size, pairs * 2 + 16);
+    for (let i = 0; i < attempts && bound < pairs && !this.shut && this.idleCount < this.maxIdle; i++) {
+      const port = this.pool.reserveNext();
+      if (port === undefined) break;
+      try {
+        const sp = this.newPair(port, await this.bindOne(port));
+        sp.releasedAt = this.clock.now() - this.quarantineMs;
+        this.idle.push(sp);
+        bound++;
+      } catch {
+        this.pool.release(port); // taken by another process: try the next pair
+      }
+    }
+    this.armSweep();
+    return bound;
   }
 
   /** Connects a and b both ways (dropping their former partners) and stops their players: O(1). */
@@ -182,24 +231,101 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
     return player;
   }
 
-  stats(): { endpoints: number; packetsRelayed: number } {
-    return { endpoints: this.endpoints.size, packetsRelayed: this.relayed };
+  /** Live endpoints, forwarded packets, socket pairs kept bound in the pool, and sockets bound in all. */
+  stats(): { endpoints: number; packetsRelayed: number; pooledPairs: number; sockets: number } {
+    let sockets = 0;
+    for (const ep of this.endpoints.values()) sockets += ep.pair.sockets;
+    for (let i = this.idleHead; i < this.idle.length; i++) sockets += this.idle[i].sockets;
+    return {
+      endpoints: this.endpoints.size,
+      packetsRelayed: this.relayed,
+      pooledPairs: this.idleCount,
+      sockets,
+    };
   }
 
-  /** Closes every endpoint and waits for their sockets; later `allocate()` calls reject. */
+  /** Closes every endpoint and pooled pair and waits for their sockets; later `allocate()` calls reject. */
   async close(): Promise<void> {
     this.shut = true;
+    if (this.sweepTimer !== undefined) this.clock.clearTimer(this.sweepTimer);
+    this.sweepTimer = undefined;
     for (const ep of [...this.endpoints.values()]) ep.close();
+    this.closeIdle(() => true);
     await Promise.all([...this.closing]);
   }
 
-  /** @internal called by an endpoint's close(). */
+  /** @internal called by an endpoint's close(): its pair goes back to the pool (or is closed). */
   endpointClosed(ep: RelayEndpoint): void {
     this.endpoints.delete(ep.id);
-    this.pool.release(ep.rtpPort);
-    const p = ep.whenClosed();
+    const pair = ep.pair;
+    if (this.shut || this.maxIdle === 0) {
+      this.retire(pair);
+      return;
+    }
+    pair.releasedAt = this.clock.now();
+    this.idle.push(pair);
+    if (this.idleCount > this.maxIdle) this.retire(this.idle[this.idleHead++]);
+    this.compactIdle();
+    this.armSweep();
+  }
+
+  private get idleCount(): number {
+    return this.idle.length - this.idleHead;
+  }
+
+  private lend(pair: SocketPair): RelayEndpoint {
+    const ep = new RelayEndpoint(this.ids(), this.advertised, pair, this);
+    this.endpoints.set(ep.id, ep);
+    return ep;
+  }
+
+  /** The oldest pooled pair, when its quarantine is over (or regardless, with `early`). */
+  private takeIdle(early: boolean): SocketPair | undefined {
+    if (this.idleCount === 0) return undefined;
+    const pair = this.idle[this.idleHead];
+    if (!early && this.clock.now() - pair.releasedAt < this.quarantineMs) return undefined;
+    this.idleHead++;
+    this.compactIdle();
+    return pair;
+  }
+
+  /** Closes a pair for good and frees its ports in the range. */
+  private retire(pair: SocketPair): void {
+    const p = pair.close();
     this.closing.add(p);
-    void p.then(() => this.closing.delete(p));
+    void p.then(() => {
+      this.closing.delete(p);
+      this.pool.release(pair.rtpPort);
+    });
+  }
+
+  /** Closes pooled pairs from the oldest while `expired(pair)` holds. */
+  private closeIdle(expired: (p: SocketPair) => boolean): void {
+    while (this.idleCount > 0 && expired(this.idle[this.idleHead])) this.retire(this.idle[this.idleHead++]);
+    this.compactIdle();
+  }
+
+  private compactIdle(): void {
+    if (this.idleHead === this.idle.length) {
+      this.idle = [];
+      this.idleHead = 0;
+    } else if (this.idleHead > 1024 && this.idleHead * 2 > this.idle.length) {
+      this.idle = this.idle.slice(this.idleHead);
+      this.idleHead = 0;
+    }
+  }
+
+  /** While pairs are pooled, a timer closes those idle longer than `idleCloseMs`. */
+  private armSweep(): void {
+    if (this.sweepTimer !== undefined || this.idleCount === 0) return;
+    const every = Math.max(1000, Math.min(this.idleCloseMs, 10_000));
+    this.sweepTimer = this.clock.setTimer(every, () => {
+      this.sweepTimer = undefined;
+      const now = this.clock.now();
+      this.closeIdle((p) => now - p.releasedAt >= this.idleCloseMs);
+      this.armSweep();
+    });
+    (this.sweepTimer as { unref?: () => void }).unref?.();
   }
 
   private own(e: MediaEndpoint): RelayEndpoint {
@@ -208,14 +334,13 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
     return e;
   }
 
-  private async bindPair(port: number): Promise<[Socket, Socket]> {
-    const rtp = await this.bindOne(port);
-    try {
-      return [rtp, await this.bindOne(port + 1)];
-    } catch (err) {
-      rtp.close();
-      throw err;
-    }
+  private newPair(port: number, rtp: Socket): SocketPair {
+    return new SocketPair(
+      port,
+      rtp,
+      (p) => this.bindOne(p),
+      () => this.socketErrors++,
+    );
   }
 
   private bindOne(port: number): Promise<Socket> {
@@ -237,4 +362,8 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
       });
     });
   }
+}
+
+function nonNegative(v: number | undefined, dflt: number): number {
+  return v !== undefined && Number.isFinite(v) && v >= 0 ? v : dflt;
 }

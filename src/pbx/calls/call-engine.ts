@@ -1,77 +1,113 @@
 /**
- * The call engine (issue 4): ringd's B2BUA. The UA hands it every new INVITE; it authenticates the calling
- * device (407 challenge), finds the tenant (Request-URI host) and the callflow of the dialed number, rings
- * every registered contact of the target device(s) with its own INVITE and media endpoint, and bridges
- * the first one to answer to the caller. Live calls are held in memory, indexed by Call id; records go to
- * the store in the background (`CallJournal`).
+ * The call engine: ringd's B2BUA. The UA hands it every new INVITE; it authenticates the calling device
+ * (407 challenge), finds the tenant (Request-URI host) and the callflow of the dialed number (404 when
+ * none), checks the offer (488), and runs the callflow on the call (`CallSession` + `FlowExecutor`): its
+ * `device` / `user` / `ring_group` actions ring groupcalls (`GroupcallEngine`) whose legs are this
+ * engine's outbound legs, and the first to answer is bridged to the caller.
+ *
+ * It also runs what the API starts (`OutboundCalls`: groupcalls, outbound calls). Live state is held in
+ * memory — legs by Call id (`LegRegistry`, the seam pickup indexes), calls, groupcalls — and records go to
+ * the store behind the call path (`CallJournal`, `GroupcallJournal`).
  */
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { DirectoryCache } from '../../directory/contract.ts';
 import { notFound } from '../../directory/errors.ts';
+import type { CallCreate } from '../../directory/schemas/call.ts';
+import type { GroupcallCreate } from '../../directory/schemas/groupcall.ts';
 import { offerCodecs, parseAudio } from '../../media/sdp/index.ts';
-import type { AudioDescription, MediaEndpoint, MediaPlane } from '../../media/types.ts';
 import { formatUri } from '../../sip/message/index.ts';
 import type { Uri } from '../../sip/message/index.ts';
 import type { InboundMessage } from '../../sip/transport/types.ts';
-import type { IncomingInvite, UserAgent } from '../../sip/ua/index.ts';
+import type { IncomingInvite } from '../../sip/ua/index.ts';
 import type { DeviceAuthenticator } from '../auth/types.ts';
-import type { RegistrarLookup, SourceAddress } from '../registrar/types.ts';
-import { B2bCall, type CallEnv } from './b2b-call.ts';
+import { defaultActions } from '../callflow/actions/index.ts';
+import { FlowExecutor } from '../callflow/executor.ts';
+import { GroupcallEngine } from '../groupcall/groupcall-engine.ts';
+import type { GroupcallRecord } from '../groupcall/types.ts';
+import type { SourceAddress } from '../registrar/types.ts';
 import { address, CallJournal } from './call-journal.ts';
+import { CallSession } from './call-session.ts';
+import type { SessionEnv } from './session-types.ts';
 import { EngineTimers } from './engine-timers.ts';
-import { routeCall, type Target } from './routing.ts';
+import { LegRegistry } from './leg-registry.ts';
+import { OutboundCalls, type CallsCreated } from './outbound-calls.ts';
+import type { InboundLeg } from './inbound-leg.ts';
+import type { OutboundLeg } from './outbound-leg.ts';
 import type { Call, CallEngineOptions, CallEngineStats, CallLog } from './types.ts';
 
 const FOUR_HOURS = 4 * 3600_000;
 
 /** The B2BUA. See the module comment. */
 export class CallEngine {
-  private readonly ua: UserAgent;
-  private readonly media: MediaPlane;
+  /** Every live leg; observe it to index ringing legs (pickup). */
+  readonly legs = new LegRegistry();
+  /** The groupcall engine (records, live groupcalls). */
+  readonly groupcalls: GroupcallEngine;
   private readonly directory: DirectoryCache;
-  private readonly registrar: RegistrarLookup;
   private readonly auth: DeviceAuthenticator;
   private readonly ids: () => string;
   private readonly log: CallLog;
   private readonly defaultDomain: string | undefined;
-  private readonly ringTimeoutS: number;
   private readonly journal: CallJournal;
   private readonly timers: EngineTimers;
-  private readonly env: CallEnv;
-  /** Live calls by the id of any of their legs. */
-  private readonly byLeg = new Map<string, B2bCall>();
-  private readonly calls = new Set<B2bCall>();
-  /** Endpoints allocated for calls still being set up. */
-  private settingUp = 0;
+  private readonly env: SessionEnv;
+  private readonly outbound: OutboundCalls;
+  private readonly allocating = { count: 0 };
+  private readonly sessions = new Set<CallSession>();
   private sdpSeq = 0;
   private readonly sdpBase: number;
   private closed = false;
 
   constructor(opts: CallEngineOptions) {
-    this.ua = opts.ua;
-    this.media = opts.media;
     this.directory = opts.directory;
-    this.registrar = opts.registrar;
     this.auth = opts.auth;
     this.ids = opts.ids ?? randomUUID;
     this.log = opts.log ?? (() => {});
     this.defaultDomain = opts.defaultDomain;
-    this.ringTimeoutS = opts.ringTimeout ?? 20;
     const now = opts.now ?? Date.now;
     this.sdpBase = Math.floor(now() / 1000);
-    this.journal = new CallJournal(opts.store, now, this.log, opts.publish);
+    this.journal = new CallJournal(opts.store, now, this.log, opts.publish, opts.wantsEvents);
     this.timers = new EngineTimers(opts.clock);
-    this.env = {
-      ua: this.ua,
-      media: this.media,
-      journal: this.journal,
+    this.groupcalls = new GroupcallEngine({
+      store: opts.store,
+      now,
+      ids: this.ids,
       timers: this.timers,
       log: this.log,
-      maxCallDuration: opts.maxCallDuration ?? FOUR_HOURS,
+      publish: opts.publish,
+      wantsEvents: opts.wantsEvents,
+    });
+    const executor = new FlowExecutor(opts.actions ?? defaultActions(), {
+      directory: opts.directory,
+      registrar: opts.registrar,
+      ringTimeoutS: opts.ringTimeout ?? 20,
+      random: opts.random ?? Math.random,
+      log: this.log,
+    });
+    this.env = {
+      ua: opts.ua,
+      media: opts.media,
+      journal: this.journal,
+      timers: this.timers,
+      registry: this.legs,
+      log: this.log,
       sdpSessionId: () => String(this.sdpBase + ++this.sdpSeq),
-      finished: (call) => this.forget(call),
+      allocating: this.allocating,
+      groupcalls: this.groupcalls,
+      executor,
+      maxCallDuration: opts.maxCallDuration ?? FOUR_HOURS,
+      finished: (s) => this.sessions.delete(s),
     };
+    const trunks = opts.trunks ?? (async () => []);
+    this.outbound = new OutboundCalls({
+      session: this.env,
+      directory: opts.directory,
+      registrar: opts.registrar,
+      store: opts.store,
+      trunks,
+      adopt: (s) => this.sessions.add(s),
+    });
   }
 
   /** The UA delegate's `onInvite`: a new INVITE from a device. Never throws. */
@@ -84,43 +120,91 @@ export class CallEngine {
     }
   }
 
-  /** Hangs up a live call by the id of any of its legs; 404 (`CALL_NOT_FOUND`) when not live. */
+  // ---- the API ---------------------------------------------------------------------------------------
+
+  /**
+   * Hangs up a live call by the id of any of its legs: the whole call (CANCEL + 480 while ringing, BYE to
+   * both sides once answered), or one ringing leg of a groupcall (CANCEL). 404 (`CALL_NOT_FOUND`) when not
+   * live in this tenant.
+   */
   async hangup(customerId: string, callId: string): Promise<Call> {
-    const call = this.byLeg.get(callId);
-    if (call === undefined || call.caller.record.customer_id !== customerId) throw notFound('call', callId);
-    return { ...call.hangup(callId) };
+    const leg = this.legs.get(callId);
+    if (leg === undefined || leg.record.customer_id !== customerId) throw notFound('call', callId);
+    if (leg.peer instanceof CallSession) leg.peer.apiHangup();
+    else if (leg.role === 'callee') (leg as OutboundLeg).hangup();
+    return { ...leg.record, chained_call_ids: [...leg.record.chained_call_ids] };
   }
 
   /** A live leg's Call, from memory (undefined when not live or of another tenant). */
   get(customerId: string, id: string): Call | undefined {
-    const call = this.byLeg.get(id);
-    const leg = call?.legs.find((l) => l.record.id === id);
+    const leg = this.legs.get(id);
     if (leg === undefined || leg.record.customer_id !== customerId) return undefined;
     return { ...leg.record, chained_call_ids: [...leg.record.chained_call_ids] };
   }
 
+  /** `POST /v1.0/groupcalls` (400 for an unknown type or target, or a `tel` without trunk). */
+  createGroupcall(customerId: string, input: GroupcallCreate): Promise<GroupcallRecord> {
+    this.refuseWhenClosed();
+    return this.outbound.createGroupcall(customerId, input);
+  }
+
+  /** `POST /v1.0/calls`. */
+  createCalls(customerId: string, input: CallCreate): Promise<CallsCreated> {
+    this.refuseWhenClosed();
+    return this.outbound.createCalls(customerId, input);
+  }
+
+  /** A groupcall as memory knows it (live, or changed and not yet written); undefined → read the store. */
+  groupcall(customerId: string, id: string): GroupcallRecord | undefined {
+    return this.outbound.latestGroupcall(customerId, id);
+  }
+
+  /** Resolves once every groupcall change so far is in the store (the API's lists read the store). */
+  groupcallsWritten(): Promise<void> {
+    return this.groupcalls.journal.writeNow();
+  }
+
+  /** `POST /v1.0/groupcalls/{id}/hangup` (idempotent). */
+  hangupGroupcall(customerId: string, id: string): Promise<GroupcallRecord> {
+    return this.outbound.hangupGroupcall(customerId, id);
+  }
+
+  /** `DELETE /v1.0/groupcalls/{id}`. */
+  deleteGroupcall(customerId: string, id: string): Promise<GroupcallRecord> {
+    return this.outbound.deleteGroupcall(customerId, id);
+  }
+
   /** Live counts (nothing should remain once calls end). */
   stats(): CallEngineStats {
-    let endpoints = this.settingUp;
-    for (const c of this.calls) for (const l of c.legs) if (l.media.open) endpoints++;
+    let endpoints = this.allocating.count;
+    for (const leg of this.legs.all()) if (leg.media.open) endpoints++;
     return {
-      calls: this.calls.size,
-      legs: this.byLeg.size,
+      calls: this.sessions.size,
+      legs: this.legs.size,
+      groupcalls: this.groupcalls.size,
       timers: this.timers.size,
       endpoints,
-      pendingWrites: this.journal.pendingWrites,
+      pendingWrites: this.journal.pendingWrites + this.groupcalls.journal.pendingWrites,
     };
   }
 
   /** Ends every live call (503 to ringing callers, BYE to answered ones) and flushes the records. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const call of [...this.calls]) call.abort();
+    for (const s of [...this.sessions]) s.abort();
+    this.groupcalls.hangupAll();
+    for (const leg of this.legs.all()) (leg as InboundLeg | OutboundLeg).abort();
+    this.sessions.clear();
     this.timers.clearAll();
     await this.journal.flush();
+    await this.groupcalls.journal.flush();
   }
 
-  // ---- routing -------------------------------------------------------------------------------------
+  // ---- routing an INVITE -----------------------------------------------------------------------------
+
+  private refuseWhenClosed(): void {
+    if (this.closed) throw new Error('the call engine is closed');
+  }
 
   private route(invite: IncomingInvite): void {
     if (this.closed) {
@@ -148,21 +232,10 @@ export class CallEngine {
       return;
     }
     const dialed = ruri.user;
-    if (dialed === undefined || dialed === '') {
+    const match = dialed ? this.directory.matchCallflow(tenant.id, dialed) : undefined;
+    if (dialed === undefined || match === undefined) {
+      this.log('info', 'call refused', { status: 404, why: 'no callflow', dialed });
       invite.reject(404, 'Not Found');
-      return;
-    }
-    const route = routeCall(
-      this.directory,
-      this.registrar,
-      tenant.id,
-      dialed,
-      auth.device.id,
-      this.ringTimeoutS,
-    );
-    if (!route.ok) {
-      this.log('info', 'call refused', { status: route.status, why: route.why, dialed });
-      invite.reject(route.status, route.reason);
       return;
     }
     // Late offer (INVITE without SDP) is not supported yet: 488.
@@ -182,14 +255,15 @@ export class CallEngine {
       headers: {},
     };
     const toUri: Uri = { scheme: 'sip', user: dialed, host: tenant.domain, params: {}, headers: {} };
-    const prepared = {
+    const session = CallSession.inbound(this.env, {
+      id: this.ids(),
+      customerId: tenant.id,
       invite,
       offer: parsed.audio,
-      customerId: tenant.id,
-      flowId: route.callflow.id,
-      targets: route.targets,
-      ringTimeoutMs: route.timeoutS * 1000,
+      callerDeviceId: auth.device.id,
       dialed,
+      callflow: match.callflow,
+      capture: match.capture,
       from: display
         ? `"${display.replace(/["\\]/g, '\\$&')}" <${formatUri(fromUri)}>`
         : `<${formatUri(fromUri)}>`,
@@ -199,69 +273,8 @@ export class CallEngine {
         target_name: auth.device.sipUsername,
         name: display,
       }),
-    };
-    void this.allocateAndStart(prepared);
-  }
-
-  /** Allocates one endpoint per leg, then starts the call (unless the caller cancelled meanwhile). */
-  private async allocateAndStart(p: {
-    invite: IncomingInvite;
-    offer: AudioDescription;
-    customerId: string;
-    flowId: string;
-    targets: Target[];
-    ringTimeoutMs: number;
-    dialed: string;
-    from: string;
-    to: string;
-    source: Call['source'];
-  }): Promise<void> {
-    let cancelled = false;
-    p.invite.onCancel = () => (cancelled = true);
-    const endpoints: MediaEndpoint[] = [];
-    try {
-      for (let i = 0; i <= p.targets.length; i++) {
-        endpoints.push(await this.media.allocate());
-        this.settingUp++;
-      }
-    } catch (e) {
-      this.log('error', 'media allocation failed', { err: e });
-      this.releaseSetup(endpoints);
-      p.invite.reject(503, 'Service Unavailable');
-      return;
-    }
-    this.settingUp -= endpoints.length;
-    if (cancelled || this.closed || p.invite.state !== 'proceeding') {
-      for (const ep of endpoints) ep.close();
-      if (!cancelled) p.invite.reject(503, 'Service Unavailable');
-      return;
-    }
-    const call = new B2bCall(this.env, {
-      callerId: this.ids(),
-      customerId: p.customerId,
-      invite: p.invite,
-      offer: p.offer,
-      callerEndpoint: endpoints[0],
-      callees: p.targets.map((target, i) => ({ id: this.ids(), target, endpoint: endpoints[i + 1] })),
-      flowId: p.flowId,
-      source: p.source,
-      dialed: p.dialed,
-      from: p.from,
-      to: p.to,
-      ringTimeoutMs: p.ringTimeoutMs,
     });
-    this.calls.add(call);
-    for (const leg of call.legs) this.byLeg.set(leg.record.id, call);
-    call.start();
-  }
-
-  private releaseSetup(endpoints: MediaEndpoint[]): void {
-    this.settingUp -= endpoints.length;
-    for (const ep of endpoints) ep.close();
-  }
-
-  private forget(call: B2bCall): void {
-    this.calls.delete(call);
-    for (const leg of call.legs) if (this.byLeg.get(leg.record.id) === call) this.byLeg.delete(leg.record.id);
+    this.sessions.add(session);
+    session.run(match.callflow, match.capture);
   }
 }

@@ -1,6 +1,19 @@
-/** The call engine (B2BUA call legs) of issue 4. */
+/** The call engine: the B2BUA, its legs and the calls the API starts. */
 export { CallEngine } from './call-engine.ts';
-export type { Call, CallEngineOptions, CallEngineStats, CallEvent, CallLog, HangupReason } from './types.ts';
-export { ANSWERED_ELSEWHERE } from './b2b-call.ts';
+export type {
+  Call,
+  CallEngineOptions,
+  CallEngineStats,
+  CallEvent,
+  CallLog,
+  HangupReason,
+  PbxEvent,
+} from './types.ts';
+export { isGroupcallEvent } from './types.ts';
+export { ANSWERED_ELSEWHERE } from '../groupcall/groupcall.ts';
 export type { CallStatus } from './call-journal.ts';
-export { routeCall, type Route, type Target } from './routing.ts';
+export { LegRegistry, type LegObserver } from './leg-registry.ts';
+export type { OutboundLeg } from './outbound-leg.ts';
+export type { InboundLeg } from './inbound-leg.ts';
+export type { CallSession } from './call-session.ts';
+export type { CallsCreated } from './outbound-calls.ts';

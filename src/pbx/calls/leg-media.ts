@@ -33,9 +33,14 @@ export class LegMedia {
   private version = 0;
 
   constructor(
-    endpoint: MediaEndpoint,
+    endpoint: MediaEndpoint | undefined,
     private readonly sessionId: string,
   ) {
+    this.endpoint = endpoint;
+  }
+
+  /** Gives the leg its endpoint once allocated (a leg is created before its endpoint). */
+  attach(endpoint: MediaEndpoint): void {
     this.endpoint = endpoint;
   }
 

@@ -11,7 +11,7 @@ import type { SipRequest } from '../../sip/message/index.ts';
 import type { ServerTransaction } from '../../sip/transaction/index.ts';
 import type { UserAgent } from '../../sip/ua/index.ts';
 import { isHold, mirrorDirection } from './leg-media.ts';
-import type { Leg } from './legs.ts';
+import type { LegCore as Leg } from './legs.ts';
 import type { CallLog } from './types.ts';
 
 /** What re-INVITE handling needs from its call. */

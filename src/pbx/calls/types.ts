@@ -1,7 +1,8 @@
 /**
  * Options and small shared types of the call engine (`CallEngine`): what it is built from and what it
  * reports. The engine is a B2BUA: every call is one caller leg (the INVITE we received) and one callee leg
- * per contact we ring, each with its own SIP dialog, media endpoint and `Call` record (groupcall.md).
+ * per contact its callflow rings (through groupcalls), each with its own SIP dialog, media endpoint and
+ * `Call` record (groupcall.md).
  */
 import type { Call } from '../../directory/schemas/call.ts';
 import type { DirectoryCache } from '../../directory/contract.ts';
@@ -10,6 +11,9 @@ import type { Clock } from '../../sip/clock.ts';
 import type { UserAgent } from '../../sip/ua/index.ts';
 import type { Store } from '../../store/types.ts';
 import type { DeviceAuthenticator } from '../auth/types.ts';
+import type { ActionRegistry } from '../callflow/action-registry.ts';
+import type { TrunkRoute } from '../groupcall/address-resolver.ts';
+import type { GroupcallEvent } from '../groupcall/types.ts';
 import type { RegistrarLookup } from '../registrar/types.ts';
 
 export type { Call };
@@ -18,6 +22,18 @@ export type { Call };
 export interface CallEvent {
   type: string;
   data: Call;
+}
+
+/**
+ * Every event the call engine publishes: call events (`call_*`, data = the Call) and groupcall events
+ * (`groupcall_*`, data = the Groupcall), each `{ type, data }` with data exactly as `GET` returns it.
+ * Tell them apart with {@link isGroupcallEvent}.
+ */
+export type PbxEvent = CallEvent | GroupcallEvent;
+
+/** True for `groupcall_*` events. */
+export function isGroupcallEvent(e: PbxEvent): e is GroupcallEvent {
+  return e.type.startsWith('groupcall_');
 }
 
 /** Diagnostics sink: `level`, message, structured fields. Default: silent. */
@@ -31,33 +47,47 @@ export interface CallEngineOptions {
   registrar: RegistrarLookup;
   auth: DeviceAuthenticator;
   store: Store;
-  /** Timers (ring timeout, max duration, guards): virtual in tests. */
+  /** Timers (ring timeouts, delays, max duration): virtual in tests. */
   clock: Clock;
-  /** UUID source for Call ids (default `crypto.randomUUID`). */
+  /** UUID source for Call and Groupcall ids (default `crypto.randomUUID`). */
   ids?: () => string;
   /** Wall clock in epoch ms for the `tm_*` of records (default `Date.now`). */
   now?: () => number;
   log?: CallLog;
-  publish?: (e: CallEvent) => void;
+  /** Receives every call and groupcall event (synchronously, in order; must not throw). */
+  publish?: (e: PbxEvent) => void;
+  /**
+   * Whether a tenant's events have a listener now (e.g. the event bus's `hasSubscribers`). When it says
+   * no, the engine does not build the event at all (each one copies its record). Default: always build.
+   */
+  wantsEvents?: (customerId: string) => boolean;
   /** Tenant of a Request-URI whose host is an IP literal (default: the calling device's tenant). */
   defaultDomain?: string;
   /** Longest conversation in ms before both sides get BYE (default 4 h). */
   maxCallDuration?: number;
-  /** Ring timeout in seconds when the callflow does not give one (default 20). */
+  /** Ring timeout in seconds of callflow actions that do not give one (default 20). */
   ringTimeout?: number;
+  /** The callflow modules (default: `defaultActions()`); later issues register pickup and queue here. */
+  actions?: ActionRegistry;
+  /** Uniform [0, 1) for `weighted_random` ring groups (default `Math.random`). */
+  random?: () => number;
+  /** The tenant's trunks, for `tel` destinations of API calls (default: none). */
+  trunks?: (customerId: string) => Promise<readonly TrunkRoute[]>;
 }
 
 /** Live counts, for tests that assert nothing is left behind and for metrics. */
 export interface CallEngineStats {
-  /** Calls in progress (a caller leg and its callee legs). */
+  /** Calls in progress (a caller's call, or an answered API call, until every leg it rang is done). */
   calls: number;
   /** Legs indexed by Call id. */
   legs: number;
-  /** Engine timers pending (ring timeouts, max durations). */
+  /** Groupcalls not yet `hangup` (nested ones included). */
+  groupcalls: number;
+  /** Engine timers pending (ring timeouts, delays, max durations, tones). */
   timers: number;
   /** Media endpoints the engine holds open. */
   endpoints: number;
-  /** Store writes queued or running. */
+  /** Store writes queued or running (calls and groupcalls). */
   pendingWrites: number;
 }
 

@@ -86,6 +86,19 @@ function fail(error: AuthParseError, scheme: string | undefined, at: number): Au
  * character but controls other than HTAB, and folding inside them is replaced by its whitespace.
  */
 export function parseAuthValue(text: string): AuthParseResult {
+  // One request's credentials are read twice in a row (the throttle wants the username before the
+  // digest is verified): the last result is kept. Results are never modified by their users.
+  if (text === lastText && lastResult !== undefined) return lastResult;
+  const r = parseAuthValueUncached(text);
+  lastText = text;
+  lastResult = r;
+  return r;
+}
+
+let lastText = '';
+let lastResult: AuthParseResult | undefined;
+
+function parseAuthValueUncached(text: string): AuthParseResult {
   const n = text.length;
   let i = skipLws(text, 0);
   if (i === n) return fail('empty', undefined, i);

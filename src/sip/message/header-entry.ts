@@ -66,6 +66,13 @@ export class HeaderEntry {
     return e.length > 0 ? e[0] : undefined;
   }
 
+  /** Drops the decoded text of a value read from the wire (it is decoded again from the bytes on use). */
+  shed(): void {
+    if (this.src === undefined) return;
+    this.v = undefined;
+    this.elems = undefined;
+  }
+
   /** A copy sharing the (immutable) source bytes. */
   clone(): HeaderEntry {
     return new HeaderEntry(this.h, this.v, this.src, this.vs, this.ve, this.folded);

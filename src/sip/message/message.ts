@@ -376,6 +376,18 @@ export abstract class SipMessage {
     return this._recordRoute;
   }
 
+  /**
+   * Lets go of everything derived from the message that can be derived again: the typed views (parsed Via,
+   * From, To, Contact, Request-URI…) and the decoded text of header values read from the wire. Nothing
+   * observable changes; a later read parses again. Transactions call it when they only absorb
+   * retransmissions (up to 64·T1), so that a finished call costs little memory while it lingers.
+   */
+  compact(): void {
+    this.resetCaches();
+    const hs = this._h;
+    for (let i = 0; i < hs.length; i++) hs[i].shed();
+  }
+
   /** The message on the wire: same as `serialize(this)`. */
   toBuffer(): Buffer {
     return serialize(this);

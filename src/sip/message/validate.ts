@@ -5,15 +5,6 @@ import type { SipRequest } from './request.ts';
 import { isKnownMethod } from './methods.ts';
 import { answerable } from './parser.ts';
 
-const SINGLE = ['call-id', 'cseq', 'from', 'to'];
-const REQUIRED: Array<[string, string]> = [
-  ['via', 'Via'],
-  ['from', 'From'],
-  ['to', 'To'],
-  ['call-id', 'Call-ID'],
-  ['cseq', 'CSeq'],
-];
-
 /**
  * Returns a 400 {@link SipParseError} (with `partial` when the request can still be answered), or
  * `undefined` when the request is acceptable. Never throws. Checks:
@@ -38,25 +29,60 @@ export function validateRequest(req: SipRequest): SipParseError | undefined {
 }
 
 function check(req: SipRequest): SipParseError | undefined {
-  const fail = (why: string): SipParseError => new SipParseError(why, 400, 'Bad Request', answerable(req));
-  for (const [key, name] of REQUIRED) if (!req.has(key)) return fail(`missing ${name} header`);
-  for (const key of SINGLE) if (req.countLines(key) > 1) return fail(`more than one ${key} header`);
-  if (req.getAll('via').length === 0) return fail('empty Via header');
-  void req.via;
+  // One pass over the header lines counts the ones §8.1.1 requires (and those that must occur once).
+  let via = 0;
+  let from = 0;
+  let to = 0;
+  let callId = 0;
+  let cseqLines = 0;
+  const hs = req._h;
+  for (let i = 0; i < hs.length; i++) {
+    switch (hs[i].h.key) {
+      case 'via':
+        via++;
+        break;
+      case 'from':
+        from++;
+        break;
+      case 'to':
+        to++;
+        break;
+      case 'call-id':
+        callId++;
+        break;
+      case 'cseq':
+        cseqLines++;
+        break;
+    }
+  }
+  if (via === 0) return fail(req, 'missing Via header');
+  if (from === 0) return fail(req, 'missing From header');
+  if (to === 0) return fail(req, 'missing To header');
+  if (callId === 0) return fail(req, 'missing Call-ID header');
+  if (cseqLines === 0) return fail(req, 'missing CSeq header');
+  if (callId > 1) return fail(req, 'more than one call-id header');
+  if (cseqLines > 1) return fail(req, 'more than one cseq header');
+  if (from > 1) return fail(req, 'more than one from header');
+  if (to > 1) return fail(req, 'more than one to header');
+  if (req.via.length === 0) return fail(req, 'empty Via header');
   void req.from;
   void req.to;
   void req.callId;
   const cseq = req.cseq;
-  if (cseq.seq > MAX_CSEQ) return fail('CSeq number above 2^32-1');
-  if (isKnownMethod(req.method) && cseq.method !== req.method) return fail('CSeq method does not match');
+  if (cseq.seq > MAX_CSEQ) return fail(req, 'CSeq number above 2^32-1');
+  if (isKnownMethod(req.method) && cseq.method !== req.method) return fail(req, 'CSeq method does not match');
   void req.contact;
   void req.route;
   void req.recordRoute;
   void req.maxForwards;
   void req.contentType;
   const uri = req.uri;
-  if ((uri.scheme === 'sip' || uri.scheme === 'sips') && Object.keys(uri.headers).length > 0) {
-    return fail('headers in the Request-URI');
+  if (uri.scheme === 'sip' || uri.scheme === 'sips') {
+    for (const _ in uri.headers) return fail(req, 'headers in the Request-URI');
   }
   return undefined;
+}
+
+function fail(req: SipRequest, why: string): SipParseError {
+  return new SipParseError(why, 400, 'Bad Request', answerable(req));
 }

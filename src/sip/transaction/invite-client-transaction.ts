@@ -92,6 +92,7 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           this.transition('Accepted');
           this.setLifetimeTimer(this.timers.M);
           this.safely('onFinal', () => this.listener.onFinal(res));
+          this.request.compact(); // only 2xx retransmissions and other forks reach the TU from now on
         } else {
           // §17.1.1.2: 300-699 → Completed, ACK, pass up, Timer D (0 on reliable → Terminated).
           this.clearTimers();
@@ -100,6 +101,7 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           this.sendAck();
           this.safely('onFinal', () => this.listener.onFinal(res));
           if (!this.inState('Completed')) return; // the TU or a transport error ended it
+          this.request.compact();
           if (this.timers.D > 0) this.setLifetimeTimer(this.timers.D);
           else this.transition('Terminated');
         }

@@ -77,6 +77,8 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
           // RFC 6026 §8.5: 2xx → Accepted, Timer L.
           this.transition('Accepted');
           this.setLifetimeTimer(this.timers.L);
+          this.request.compact(); // absorbs INVITE retransmissions only (the UAS core resends the 2xx)
+          res.compact();
         } else {
           // §17.2.1: 300-699 → Completed, Timer G (unreliable only), Timer H.
           this.transition('Completed');
@@ -125,6 +127,8 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
         // §17.2.1: ACK → Confirmed, Timer G stops, Timer I (0 on reliable → Terminated).
         this.clearTimers();
         this.transition('Confirmed');
+        this.request.compact();
+        this.lastResponse?.compact();
         if (this.timers.I > 0) this.setLifetimeTimer(this.timers.I);
         else this.transition('Terminated');
         return true;

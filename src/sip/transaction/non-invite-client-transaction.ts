@@ -28,6 +28,9 @@ export interface NonInviteClientTransactionOptions {
   listener: ClientTransactionListener;
 }
 
+/** The listener of a completed transaction whose TU wants nothing more. */
+const ABSORBED: ClientTransactionListener = { onFinal() {} };
+
 /** RFC 3261 §17.1.2. Call {@link start} once to send the request. */
 export class NonInviteClientTransaction extends Transaction<NonInviteClientState> {
   /** Discriminant of the client transaction kinds. */
@@ -35,7 +38,7 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
   readonly request: SipRequest;
   readonly destination: Endpoint;
 
-  private readonly listener: ClientTransactionListener;
+  private listener: ClientTransactionListener;
   private intervalE: number;
 
   constructor(opts: NonInviteClientTransactionOptions) {
@@ -68,6 +71,9 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
           this.transition('Completed');
           this.safely('onFinal', () => this.listener.onFinal(res));
           if (!this.inState('Completed')) return;
+          // Nothing more reaches the TU in Completed but onTerminated: let go of the rest (Timer K).
+          if (this.listener.onTerminated === undefined) this.listener = ABSORBED;
+          this.request.compact();
           if (this.timers.K > 0) this.setLifetimeTimer(this.timers.K);
           else this.transition('Terminated');
         }

@@ -32,6 +32,11 @@ export interface SipTransportLayerOptions {
   advertisedHost?: string;
   /** Further host names/addresses a response's top Via may name and still be ours (§18.1.2). Default none. */
   aliases?: string[];
+  /**
+   * UDP socket buffers to ask the kernel for (receive and send), in bytes. Default 4 MiB; Linux grants at
+   * most net.core.rmem_max / wmem_max (raise those on a busy server). 0 keeps the system default.
+   */
+  udpBufferBytes?: number;
   /** Largest header block accepted (parser and TCP framer). Default 16 384 bytes. */
   maxHeaderBytes?: number;
   /** Largest body accepted. Default 65 536 bytes. */
@@ -114,7 +119,10 @@ export class SipTransportLayer implements TransportLayer {
 
   /** Binds the UDP socket and the TCP listener. */
   async listen(): Promise<void> {
-    const udpPort = await this.udp.bind(this.options.udpPort ?? 0);
+    const udpPort = await this.udp.bind(
+      this.options.udpPort ?? 0,
+      this.options.udpBufferBytes ?? 4 * 1024 * 1024,
+    );
     try {
       await this.tcp.listen(this.options.tcpPort ?? 0);
     } catch (err) {
@@ -265,8 +273,14 @@ export class SipTransportLayer implements TransportLayer {
   private onDatagram(bytes: Buffer, source: Endpoint): void {
     // RFC 5626 §3.5.1 / §4.4.1: CRLF keep-alives are ignored on UDP.
     if (isKeepAlive(bytes)) return;
-    this.handle(processInbound(bytes, this.context(source, this.udpLocal, undefined, true)), undefined);
+    // One context serves every datagram (processInbound keeps only `source`, which is fresh each time).
+    const ctx = (this.udpContext ??= this.context(source, this.udpLocal, undefined, true));
+    ctx.source = source;
+    ctx.local = this.udpLocal;
+    this.handle(processInbound(bytes, ctx), undefined);
   }
+
+  private udpContext: InboundContext | undefined;
 
   private onStreamMessage(bytes: Buffer, conn: TcpConnection): void {
     this.handle(processInbound(bytes, this.context(conn.remote, conn.local, conn.id, false)), conn.id);

@@ -38,6 +38,14 @@ export class IncomingInvite {
   onAck?: (ack: SipRequest, session: Session) => void;
   /** No ACK within 64·T1 after our 2xx: the UA sent BYE and ended the session (§13.3.1.4). */
   onNoAck?: () => void;
+  /** @internal The UA's: a 2xx was sent (the UA then waits for its ACK). */
+  uaAccepted?: (session: Session) => void;
+  /**
+   * @internal The UA's: nothing more can happen to this INVITE through the UA (final answer sent and,
+   * for a 2xx, its ACK received or given up): the UA drops it from its indexes. The INVITE server
+   * transaction lives on for a while absorbing retransmissions; it must not keep the call alive.
+   */
+  uaSettled?: () => void;
 
   constructor(
     private readonly ctx: UaContext,
@@ -85,6 +93,8 @@ export class IncomingInvite {
     this._session = session;
     this.ctx.registerSession(session);
     this.transaction.respond(res);
+    this.onCancel = undefined;
+    this.uaAccepted?.(session);
     this.retransmitter = new Invite2xxRetransmitter({
       clock: this.ctx.clock,
       response: res,
@@ -95,7 +105,9 @@ export class IncomingInvite {
       onNoAck: () => {
         this.retransmitter = undefined;
         void session.bye();
-        this.onNoAck?.();
+        const onNoAck = this.onNoAck;
+        this.settle();
+        onNoAck?.();
       },
     });
     this.retransmitter.start();
@@ -107,6 +119,7 @@ export class IncomingInvite {
     if (this._state !== 'proceeding' || status < 300) return;
     this._state = 'rejected';
     this.transaction.respond(this.build(status, opts, reason));
+    this.settle();
   }
 
   /** @internal The end-to-end ACK for our 2xx. */
@@ -115,7 +128,10 @@ export class IncomingInvite {
     this._state = 'confirmed';
     this.retransmitter?.ackReceived();
     this.retransmitter = undefined;
-    this.onAck?.(ack, this._session);
+    const onAck = this.onAck;
+    const session = this._session;
+    this.settle();
+    onAck?.(ack, session);
   }
 
   /** @internal A CANCEL matched this INVITE (§9.2): 487 when still unanswered. */
@@ -123,13 +139,27 @@ export class IncomingInvite {
     if (this._state !== 'proceeding') return;
     this._state = 'cancelled';
     this.transaction.respond(this.build(487, {}));
-    this.onCancel?.(cancel);
+    const onCancel = this.onCancel;
+    this.settle();
+    onCancel?.(cancel);
   }
 
   /** @internal Stops the 2xx retransmissions (UA closing). */
   dispose(): void {
     this.retransmitter?.stop();
     this.retransmitter = undefined;
+    this.settle();
+  }
+
+  /** Drops every callback (the application's and the UA's) once none can fire any more. */
+  private settle(): void {
+    const settled = this.uaSettled;
+    this.onCancel = undefined;
+    this.onAck = undefined;
+    this.onNoAck = undefined;
+    this.uaAccepted = undefined;
+    this.uaSettled = undefined;
+    settled?.();
   }
 
   private build(status: number, opts: AnswerOptions, reason?: string): SipResponse {

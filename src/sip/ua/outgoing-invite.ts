@@ -117,7 +117,20 @@ export class OutgoingInvite {
     );
     this._session = session;
     this.ctx.registerSession(session);
-    this.onAnswer?.(session, res);
+    const onAnswer = this.onAnswer;
+    this.release();
+    onAnswer?.(session, res);
+  }
+
+  /**
+   * Nothing more is reported to the application once the INVITE is answered or failed, but the client
+   * transaction keeps this object for 64·T1 (Timer M: 2xx retransmissions and other forks are ACKed
+   * here): it must not keep the application's call alive that long.
+   */
+  private release(): void {
+    this.onProgress = undefined;
+    this.onAnswer = undefined;
+    this.onFailure = undefined;
   }
 
   private readonly extraForks = new Set<string>();
@@ -126,6 +139,8 @@ export class OutgoingInvite {
     if (this._state === 'answered' || this._state === 'failed') return;
     this._state = 'failed';
     this.dialogs.terminateAll();
-    this.onFailure?.(f);
+    const onFailure = this.onFailure;
+    this.release();
+    onFailure?.(f);
   }
 }

@@ -8,6 +8,8 @@ import type { Endpoint, SipRequest, SipResponse } from '../message/index.ts';
 import type { ServerTransaction } from '../transaction/index.ts';
 import type { UaContext } from './ua-context.ts';
 
+const EMPTY = Buffer.alloc(0);
+
 /** Why a session ended. */
 export type SessionEndCause = 'local-bye' | 'remote-bye' | 'no-ack' | 'request-failed' | 'closed';
 
@@ -104,8 +106,10 @@ export class Session {
   handleRequest(req: SipRequest, txn: ServerTransaction): void {
     if (req.method === 'BYE') {
       txn.respond(createResponse(req, 200, 'OK'));
+      const onBye = this.onBye;
+      this.onBye = undefined;
       this.end('remote-bye');
-      this.onBye?.(req);
+      onBye?.(req);
       return;
     }
     if (this.onRequest?.(req, txn) === true) return;
@@ -129,6 +133,12 @@ export class Session {
     this.ended = true;
     if (this.dialog.state !== 'terminated') this.dialog.terminate();
     this.ctx.forgetSession(this);
-    this.onEnd?.(cause);
+    const onEnd = this.onEnd;
+    // An ended session may still be referenced for a while (the INVITE's transactions absorb
+    // retransmissions for 64·T1): it must not keep the application's call alive.
+    this.onEnd = undefined;
+    this.onRequest = undefined;
+    this.localBody = EMPTY;
+    onEnd?.(cause);
   }
 }

@@ -167,7 +167,7 @@ export class UserAgent {
 
   /** Ends every session and transaction; the transport is the caller's to close. */
   close(): void {
-    for (const inv of this.invitesByTxn.values()) inv.dispose();
+    for (const inv of [...this.invitesByTxn.values(), ...this.awaitingAck.values()]) inv.dispose();
     this.invitesByTxn.clear();
     for (const s of [...this.sessionByKey.values()]) s.end('closed');
     this.awaitingAck.clear();
@@ -248,12 +248,15 @@ export class UserAgent {
       }
       const invite = new IncomingInvite(this.ctx, inviteTxn);
       this.invitesByTxn.set(inviteTxn, invite);
-      inviteTxn.onTerminated = () => this.invitesByTxn.delete(inviteTxn);
-      const onAccepted = invite.accept.bind(invite);
-      invite.accept = (opts) => {
-        const s = onAccepted(opts);
-        if (s !== undefined) this.awaitingAck.set(s.dialog.key, invite);
-        return s;
+      inviteTxn.onTerminated = forgetOnTerminated(this.invitesByTxn, inviteTxn);
+      invite.uaAccepted = (s) => {
+        this.invitesByTxn.delete(inviteTxn); // a CANCEL can no longer change anything
+        this.awaitingAck.set(s.dialog.key, invite);
+      };
+      invite.uaSettled = () => {
+        this.invitesByTxn.delete(inviteTxn);
+        const key = invite.session?.dialog.key;
+        if (key !== undefined && this.awaitingAck.get(key) === invite) this.awaitingAck.delete(key);
       };
       this.delegate.onInvite(invite);
       return;
@@ -328,4 +331,13 @@ export class UserAgent {
       this.ctx.destinationOf(ack.route[0]?.uri ?? ack.uri, s?.peer ?? _inbound.source),
     );
   }
+}
+
+/**
+ * The INVITE server transaction's `onTerminated`, made outside `onRequest` on purpose: a closure there
+ * would share its scope with the closures that hold the {@link IncomingInvite}, and so keep the whole
+ * INVITE (and through it the call) alive until Timer L, 32 s after the call ended.
+ */
+function forgetOnTerminated<K, V>(map: Map<K, V>, key: K): () => void {
+  return () => map.delete(key);
 }

@@ -10,7 +10,14 @@ import assert from 'node:assert/strict';
 import type { DeviceEntry } from '../../../src/directory/contract.ts';
 import { createDirectory, type Directory } from '../../../src/directory/index.ts';
 import type { AuthOutcome, DeviceAuthenticator } from '../../../src/pbx/auth/types.ts';
-import { CallEngine, type Call, type CallEvent } from '../../../src/pbx/calls/index.ts';
+import {
+  CallEngine,
+  isGroupcallEvent,
+  type Call,
+  type CallEngineOptions,
+  type CallEvent,
+} from '../../../src/pbx/calls/index.ts';
+import type { GroupcallEvent, GroupcallRecord } from '../../../src/pbx/groupcall/index.ts';
 import type { Binding, RegistrarLookup, SourceAddress } from '../../../src/pbx/registrar/types.ts';
 import { sequentialIds } from '../../../src/sip/ids.ts';
 import type { SipRequest, SipResponse } from '../../../src/sip/message/index.ts';
@@ -186,6 +193,18 @@ export interface HarnessOptions {
   ringTimeout?: number;
   maxCallDuration?: number;
   capacity?: number;
+  /** Uniform [0, 1) for weighted_random (default: a fixed sequence). */
+  random?: () => number;
+  trunks?: CallEngineOptions['trunks'];
+  /** The callflow modules (default: every built-in one). */
+  actions?: CallEngineOptions['actions'];
+}
+
+/** One line of the engine's log. */
+export interface LogLine {
+  level: string;
+  msg: string;
+  fields?: object;
 }
 
 /** The whole set-up; see the module comment. */
@@ -195,7 +214,14 @@ export class Harness {
   readonly media: FakeMedia;
   readonly registrar = new FakeRegistrar();
   readonly auth: FakeAuth;
+  /** Call events, in order. */
   readonly events: CallEvent[] = [];
+  /** Groupcall events, in order. */
+  readonly gcEvents: GroupcallEvent[] = [];
+  /** Every event, in order, as `type id`. */
+  readonly timeline: string[] = [];
+  /** The engine's log. */
+  readonly logs: LogLine[] = [];
   readonly ringd: UserAgent;
   engine!: CallEngine;
   store!: Store;
@@ -254,11 +280,84 @@ export class Harness {
       clock: h.clock,
       now: () => EPOCH + h.clock.now(),
       ids: uuidSource(),
-      publish: (e) => h.events.push(e),
+      publish: (e) => {
+        h.timeline.push(`${e.type} ${e.data.id}`);
+        if (isGroupcallEvent(e)) h.gcEvents.push(e);
+        else h.events.push(e);
+      },
       ringTimeout: opts.ringTimeout,
       maxCallDuration: opts.maxCallDuration,
+      random: opts.random,
+      trunks: opts.trunks,
+      actions: opts.actions,
+      log: (level, msg, fields) => h.logs.push({ level, msg, fields }),
     });
     return h;
+  }
+
+  /** A user of the tenant. */
+  async user(name: string): Promise<string> {
+    return (await this.dir.users.create(this.tenantId, { name })).id;
+  }
+
+  /** A device of the tenant (kept in `devices` under its name). */
+  async device(name: string, ownerId?: string): Promise<DeviceEntry> {
+    const d = await this.dir.devices.create(this.tenantId, {
+      name,
+      sip_username: name,
+      sip_password: 'secret-password',
+      ...(ownerId ? { owner_id: ownerId } : {}),
+    });
+    this.devices[name] = this.dir.cache.device(this.tenantId, d.id)!;
+    return this.devices[name];
+  }
+
+  /** A group of the tenant: `members` as `[id, type]`. */
+  async group(name: string, members: Array<[string, 'device' | 'user' | 'group']>): Promise<string> {
+    const endpoints = Object.fromEntries(members.map(([id, type]) => [id, { type }]));
+    return (await this.dir.groups.create(this.tenantId, { name, endpoints })).id;
+  }
+
+  /** A callflow of the tenant. */
+  async callflow(numbers: string[], flow: Record<string, unknown>, patterns: string[] = []): Promise<string> {
+    const cf = await this.dir.callflows.create(this.tenantId, {
+      numbers,
+      patterns,
+      flow: flow as { module: string },
+    });
+    return cf.id;
+  }
+
+  /** The Call id of the leg that rang `device` (by its sip username), nth of them. */
+  legTo(device: string, nth = 0): string {
+    const ids = [
+      ...new Set(this.events.filter((e) => e.data.destination.target_name === device).map((e) => e.data.id)),
+    ];
+    assert.ok(ids[nth], `a leg rang ${device}`);
+    return ids[nth];
+  }
+
+  /** The id of the caller leg of the nth call. */
+  callerLeg(nth = 0): string {
+    const ids = [
+      ...new Set(this.events.filter((e) => e.data.direction === 'incoming').map((e) => e.data.id)),
+    ];
+    assert.ok(ids[nth], 'a caller leg exists');
+    return ids[nth];
+  }
+
+  /** Groupcall ids in creation order. */
+  groupcallIds(): string[] {
+    return this.gcEvents.filter((e) => e.type === 'groupcall_created').map((e) => e.data.id);
+  }
+
+  /** A groupcall as the engine knows it now (memory, else the store after a flush). */
+  async gc(id: string): Promise<GroupcallRecord> {
+    const live = this.engine.groupcall(this.tenantId, id);
+    if (live) return live;
+    const row = await this.store.repos.groupcalls.get(this.tenantId, id, { includeDeleted: true });
+    assert.ok(row, `groupcall ${id} exists`);
+    return row as GroupcallRecord;
   }
 
   /** A phone at `address` registered (when `device` is given) for that device. */
@@ -344,13 +443,25 @@ export class Harness {
     return this.events.filter((e) => e.data.id === id).map((e) => e.type);
   }
 
+  /** Event types published for one groupcall id, in order. */
+  gcEventsOf(id: string): string[] {
+    return this.gcEvents.filter((e) => e.data.id === id).map((e) => e.type);
+  }
+
+  /** Every Groupcall row of the tenant (after closing the engine: everything written), oldest first. */
+  async groupcallRows(): Promise<GroupcallRecord[]> {
+    await this.engine.close();
+    const rows = (await this.store.repos.groupcalls.all(this.tenantId)) as GroupcallRecord[];
+    return rows.sort((a, b) => a.tm_create.localeCompare(b.tm_create));
+  }
+
   /** Lets every timer run out, then asserts nothing is left anywhere. */
   async assertClean(): Promise<void> {
     await this.idle();
     assert.deepEqual(
       { ...this.engine.stats(), pendingWrites: 0 },
-      { calls: 0, legs: 0, timers: 0, endpoints: 0, pendingWrites: 0 },
-      'engine: no call, leg, timer or endpoint left',
+      { calls: 0, legs: 0, groupcalls: 0, timers: 0, endpoints: 0, pendingWrites: 0 },
+      'engine: no call, leg, groupcall, timer or endpoint left',
     );
     assert.equal(this.media.live.size, 0, 'every media endpoint closed');
     const zero = { sessions: 0, pendingInvites: 0, awaitingAck: 0, transactions: 0 };

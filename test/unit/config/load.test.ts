@@ -88,7 +88,7 @@ describe('configuration: media and calls', () => {
   it('defaults and range checks', () => {
     const cwd = dir();
     const { config } = loadConfig({ env: {}, cwd });
-    assert.deepEqual(config.rtp, { port_min: 20000, port_max: 29999 });
+    assert.deepEqual(config.rtp, { port_min: 20000, port_max: 29999, prebind_pairs: 128 });
     assert.deepEqual(config.calls, { ring_timeout: 20, max_duration: 14400 });
     refused(
       () => loadConfig({ env: { RINGD_RTP_PORT_MIN: '30000', RINGD_RTP_PORT_MAX: '30001' }, cwd }),

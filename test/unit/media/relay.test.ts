@@ -88,6 +88,12 @@ describe('RtpRelay over loopback', () => {
 
   it('relays RTCP separately, to the a=rtcp ports', async () => {
     const t = await bridgedPair(relay);
+    // RTCP sockets are bound once media flows (first RTP from each peer)
+    await t.a.send(rtp(1, 1), t.e1.rtpPort);
+    await t.b.waitFor(1, 'RTP A→B');
+    await t.b.send(rtp(1, 2), t.e2.rtpPort);
+    await t.a.waitFor(1, 'RTP B→A');
+    await Promise.all([t.e1.pair.needRtcp(), t.e2.pair.needRtcp()]);
     await t.aRtcp.send(rtcp(7), t.e1.rtcpPort);
     await t.bRtcp.waitFor(1, 'RTCP A→B');
     assert.deepEqual(t.bRtcp.received[0].data, rtcp(7));
@@ -97,7 +103,7 @@ describe('RtpRelay over loopback', () => {
     assert.equal(t.e1.stats().rtcpIn, 1);
     assert.equal(t.e1.stats().rtcpOut, 1);
     assert.equal(t.e2.stats().rtcpOut, 1);
-    assert.equal(t.b.received.length + t.a.received.length, 0, 'nothing on the RTP sockets');
+    assert.equal(t.b.received.length + t.a.received.length, 2, 'no RTCP on the RTP sockets');
     t.e1.close();
     t.e2.close();
     await t.close();
@@ -188,6 +194,8 @@ describe('RtpRelay over loopback', () => {
     const t = await bridgedPair(relay);
     await t.a.send(Buffer.from([1, 2, 3]), t.e1.rtpPort); // too short
     await t.a.send(Buffer.alloc(172, 0x00), t.e1.rtpPort); // version 0 (STUN-like)
+    while (t.e1.stats().rtpIn < 2) await new Promise((r) => setImmediate(r));
+    await t.e1.pair.needRtcp(); // bound by the first packet on the RTP port
     await t.a.send(Buffer.from([0x80, 0xc9, 0]), t.e1.rtcpPort); // short RTCP
     await t.a.send(rtp(1, 1), t.e1.rtpPort); // sentinel
     await t.b.waitFor(1);
@@ -254,15 +262,21 @@ describe('RtpRelay port pool', () => {
     await assert.rejects(relay.allocate(), /closed/);
   });
 
-  it('skips pairs whose ports another process holds', async () => {
+  it('skips pairs whose RTP port another process holds; a taken RTCP port only loses RTCP', async () => {
     const squatter = createSocket('udp4');
-    await new Promise<void>((r) => squatter.bind(41321, HOST, () => r())); // RTCP port of pair 41320
+    await new Promise<void>((r) => squatter.bind(41320, HOST, () => r())); // RTP port of pair 41320
     const relay = new RtpRelay({ host: HOST, portMin: 41320, portMax: 41323 });
-    const e = await relay.allocate();
+    const e = await relay.allocateEndpoint();
     assert.equal(e.rtpPort, 41322, 'pair 41320/41321 skipped');
     await assert.rejects(relay.allocate(), PortRangeExhaustedError);
+    const rtcpSquatter = createSocket('udp4');
+    await new Promise<void>((r) => rtcpSquatter.bind(41323, HOST, () => r()));
+    await e.pair.needRtcp();
+    assert.equal(e.pair.rtcpUnavailable, true);
+    assert.equal(relay.socketErrors, 1, 'counted, not thrown');
     await relay.close();
     await new Promise<void>((r) => squatter.close(() => r()));
+    await new Promise<void>((r) => rtcpSquatter.close(() => r()));
   });
 
   it('refuses bad options and foreign endpoints', () => {
@@ -271,5 +285,126 @@ describe('RtpRelay port pool', () => {
     const relay = new RtpRelay({ host: HOST, portMin: 41330, portMax: 41339 });
     const fake = { id: 'x' } as unknown as RelayEndpoint;
     assert.throws(() => relay.bridge(fake, fake), /not allocated by this relay/);
+  });
+});
+
+describe('RtpRelay socket pool', () => {
+  it('lends a released pair again only after its quarantine, oldest first', async () => {
+    const clock = new FakeClock();
+    const relay = new RtpRelay({ host: HOST, portMin: 41500, portMax: 41509, clock, quarantineMs: 1000 });
+    const a = await relay.allocate();
+    a.close();
+    assert.equal(relay.stats().pooledPairs, 1, 'the pair stays bound in the pool');
+    const b = await relay.allocate();
+    assert.notEqual(b.rtpPort, a.rtpPort, 'in quarantine: a fresh pair is bound instead');
+    clock.advance(1000);
+    const c = await relay.allocate();
+    assert.equal(c.rtpPort, a.rtpPort, 'after the quarantine the pooled pair is lent again');
+    assert.equal(relay.stats().pooledPairs, 0);
+    await relay.close();
+    assert.deepEqual(relay.stats(), { endpoints: 0, packetsRelayed: 0, pooledPairs: 0, sockets: 0 });
+  });
+
+  it('drops what arrives on a pooled pair; the next holder relays only its own peers', async () => {
+    const clock = new FakeClock();
+    const relay = new RtpRelay({ host: HOST, portMin: 41510, portMax: 41513, clock, quarantineMs: 0 });
+    const t = await bridgedPair(relay);
+    const oldPort = t.e1.rtpPort;
+    t.e1.close();
+    t.e2.close();
+    const late = await Peer.open();
+    await late.send(rtp(1, 7), oldPort); // a late packet of the ended call
+    await new Promise((r) => setTimeout(r, 20));
+    const x = await relay.allocateEndpoint();
+    const y = await relay.allocateEndpoint();
+    assert.deepEqual([x.rtpPort, y.rtpPort].sort(), [41510, 41512], 'both pairs reused');
+    const c = await Peer.open();
+    const d = await Peer.open();
+    x.setRemote(HOST, c.port);
+    y.setRemote(HOST, d.port);
+    relay.bridge(x, y);
+    await c.send(rtp(1, 3), x.rtpPort);
+    await d.waitFor(1, 'new call relayed');
+    assert.equal(d.received[0].data[20], 3, 'the new peer’s packet, not the stale one');
+    assert.equal(t.a.received.length + t.b.received.length, 0, 'old peers get nothing');
+    await relay.close();
+    await Promise.all([t.close(), late.close(), c.close(), d.close()]);
+  });
+
+  it('closes pairs idle longer than idleCloseMs, freeing their ports', async () => {
+    const clock = new FakeClock();
+    const relay = new RtpRelay({ host: HOST, portMin: 41520, portMax: 41521, clock, idleCloseMs: 5000 });
+    const a = await relay.allocate();
+    const port = a.rtpPort;
+    a.close();
+    clock.advance(4000);
+    assert.equal(relay.stats().pooledPairs, 1);
+    clock.advance(6000);
+    assert.equal(relay.stats().pooledPairs, 0, 'swept');
+    // the OS has the ports back: another socket can bind them
+    for (let i = 0; i < 50; i++) {
+      const s = createSocket('udp4');
+      const ok = await new Promise<boolean>((r) => {
+        s.once('error', () => r(false));
+        s.bind(port, HOST, () => r(true));
+      });
+      await new Promise<void>((r) => s.close(() => r()));
+      if (ok) break;
+      assert.ok(i < 49, 'port freed');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await relay.close();
+  });
+
+  it('keeps at most maxIdlePairs bound', async () => {
+    const relay = new RtpRelay({ host: HOST, portMin: 41530, portMax: 41549, maxIdlePairs: 2 });
+    const eps = await Promise.all([1, 2, 3, 4].map(() => relay.allocate()));
+    for (const e of eps) e.close();
+    assert.equal(relay.stats().pooledPairs, 2);
+    await relay.close();
+  });
+});
+
+describe('RtpRelay lazy RTCP', () => {
+  it('binds an endpoint’s RTCP port only once RTP arrives from its peer', async () => {
+    const relay = new RtpRelay({ host: HOST, portMin: 41600, portMax: 41619 });
+    const e = await relay.allocateEndpoint();
+    const f = await relay.allocateEndpoint();
+    const p = await Peer.open();
+    const q = await Peer.open();
+    e.setRemote(HOST, p.port);
+    f.setRemote(HOST, q.port);
+    relay.bridge(e, f);
+    assert.equal(relay.stats().sockets, 2, 'one socket per endpoint while no media flows');
+    // the RTCP port is ours but unbound: another socket of this process could not take it from the range
+    await p.send(rtp(1, 1), e.rtpPort);
+    await q.waitFor(1, 'RTP relayed');
+    await e.pair.needRtcp();
+    assert.equal(relay.stats().sockets, 3, 'e bound its RTCP socket when media arrived');
+    await p.send(rtcp(3), e.rtcpPort); // f’s RTCP is not bound yet: this report is dropped, f binds
+    while (e.stats().rtcpIn < 1) await new Promise((r) => setImmediate(r));
+    await f.pair.needRtcp();
+    assert.equal(relay.stats().sockets, 4);
+    await p.send(rtcp(4), e.rtcpPort);
+    while (f.stats().rtcpOut < 1) await new Promise((r) => setImmediate(r));
+    assert.equal(e.stats().dropped, 1, 'the report sent before f could send RTCP');
+    await relay.close();
+    assert.equal(relay.stats().sockets, 0);
+    await Promise.all([p.close(), q.close()]);
+  });
+});
+
+describe('RtpRelay warm-up', () => {
+  it('binds pairs ahead of traffic that the first endpoints use at once', async () => {
+    const clock = new FakeClock();
+    const relay = new RtpRelay({ host: HOST, portMin: 41560, portMax: 41579, clock, idleCloseMs: 5000 });
+    assert.equal(await relay.warm(3), 3);
+    assert.equal(relay.stats().pooledPairs, 3);
+    const e = await relay.allocate();
+    assert.equal(relay.stats().pooledPairs, 2, 'a prebound pair was lent, no quarantine to wait for');
+    assert.ok(e.rtpPort >= 41560 && e.rtpPort <= 41564);
+    clock.advance(6000);
+    assert.equal(relay.stats().pooledPairs, 0, 'unused prebound pairs are swept like any idle pair');
+    await relay.close();
   });
 });
