@@ -7,7 +7,7 @@
  * server's CPU per call comes from /proc. Also: RSS per concurrent call (ringd at N answered calls held
  * open, minus idle).
  *
- *   npm run bench:calls                 rates 250…4000, 10 s each, 1 run per rate (--runs 3 for the full method)
+ *   npm run bench:calls                 rates 500…3000 in steps, 10 s each, 1 run per rate (--runs 3 for the full method)
  *   npm run bench:calls -- --smoke      one short run at a low rate for each server (CI)
  *   npm run bench:calls -- --concurrent 5000   the memory figure at that many held calls (default 5000)
  */
@@ -25,7 +25,7 @@ const arg = (name: string) => {
 };
 const RUNS = Number(arg('runs') ?? 1);
 const SECONDS = Number(arg('seconds') ?? (smoke ? 2 : 10));
-const RATES = (arg('rates') ?? (smoke ? '50' : '250,500,1000,1500,2000,2500,3000,3500,4000'))
+const RATES = (arg('rates') ?? (smoke ? '50' : '500,750,1000,1250,1500,1750,2000,2250,2500,3000'))
   .split(',')
   .map(Number);
 // Held calls carry no RTP, so each of their two endpoints binds its RTP socket only (RTCP is bound when
@@ -215,7 +215,7 @@ async function search(name: string, run: (rate: number) => Promise<RunResult>) {
 }
 
 async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall: number; answered: number }> {
-  // Two RTP/RTCP port pairs (four sockets) per call: a range wide enough for the calls held open.
+  // Two RTP/RTCP port pairs per call: a range wide enough for the calls held open.
   const node = await startBenchNode({ RINGD_RTP_PORT_MIN: '10000', RINGD_RTP_PORT_MAX: '31999' });
   try {
     const uasPort = await registerCallee(node);

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Store } from './types.ts';
 import { NIL_UUID, NOT_YET } from './timestamp.ts';
+import { RECORD_COLUMNS } from './record-sql.ts';
 
 export interface BulkInsertOptions {
   /** Called after each chunk with the number of rows inserted so far. */
@@ -34,30 +35,8 @@ function uuidText(id: string): string {
   return id.toLowerCase();
 }
 
-const COLUMNS = [
-  'id',
-  'customer_id',
-  'owner_type',
-  'owner_id',
-  'status',
-  'flow_id',
-  'source',
-  'destinations',
-  'master_call_id',
-  'master_groupcall_id',
-  'ring_method',
-  'answer_method',
-  'answer_call_id',
-  'call_ids',
-  'answer_groupcall_id',
-  'groupcall_ids',
-  'call_count',
-  'groupcall_count',
-  'dial_index',
-  'tm_create',
-  'tm_update',
-  'tm_delete',
-].join(', ');
+/** The groupcalls columns in table order (the row expressions below follow it). */
+const COLUMNS = RECORD_COLUMNS.groupcalls.join(', ');
 
 /** The dialect's spelling of the few functions the row expressions need. */
 interface Fns {

@@ -3,14 +3,13 @@
  * 407/`Proxy-Authenticate`) against the HA1 stored for the device, in the realm of its tenant (the tenant's
  * SIP domain), with a brute-force throttle ({@link AuthThrottle}). Never throws on network input.
  */
-import { isIP } from 'node:net';
 import type { DeviceEntry, DirectoryCache, TenantEntry } from '../../directory/index.ts';
 import { DigestServer, isDigestScheme, parseAuthValue } from '../../sip/auth/index.ts';
 import type { DigestAlgorithm, DigestAlgorithmName } from '../../sip/auth/index.ts';
 import type { Clock } from '../../sip/clock.ts';
 import type { IdSource } from '../../sip/ids.ts';
 import type { SipRequest } from '../../sip/message/index.ts';
-import { parseUri, uriEquals } from '../../sip/message/index.ts';
+import { ipFamily, parseUri, uriEquals } from '../../sip/message/index.ts';
 import type { SourceAddress } from '../registrar/types.ts';
 import { AuthThrottle, type ThrottleOptions } from './throttle.ts';
 import type { AuthOutcome, DeviceAuthenticator } from './types.ts';
@@ -91,7 +90,7 @@ export class DeviceAuth implements DeviceAuthenticator {
   tenantOf(req: SipRequest): TenantEntry | undefined {
     let host = req.from.uri.host.toLowerCase();
     if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-    if (isIP(host) !== 0) {
+    if (ipFamily(host) !== 0) {
       if (this.#defaultDomain === undefined) return undefined;
       host = this.#defaultDomain;
     }

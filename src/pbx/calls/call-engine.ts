@@ -10,13 +10,12 @@
  * the store behind the call path (`CallJournal`, `GroupcallJournal`).
  */
 import { randomUUID } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { DirectoryCache } from '../../directory/contract.ts';
 import { notFound } from '../../directory/errors.ts';
 import type { CallCreate } from '../../directory/schemas/call.ts';
 import type { GroupcallCreate } from '../../directory/schemas/groupcall.ts';
 import { offerCodecs, parseAudio } from '../../media/sdp/index.ts';
-import { formatUri } from '../../sip/message/index.ts';
+import { formatUri, ipFamily } from '../../sip/message/index.ts';
 import type { Uri } from '../../sip/message/index.ts';
 import type { InboundMessage } from '../../sip/transport/types.ts';
 import type { IncomingInvite } from '../../sip/ua/index.ts';
@@ -225,7 +224,7 @@ export class CallEngine {
     }
     const ruri = req.uri;
     const host = ruri.host.startsWith('[') ? ruri.host.slice(1, -1) : ruri.host;
-    const domain = isIP(host) !== 0 ? (this.defaultDomain ?? auth.tenant.domain) : host.toLowerCase();
+    const domain = ipFamily(host) !== 0 ? (this.defaultDomain ?? auth.tenant.domain) : host.toLowerCase();
     const tenant = this.directory.tenantByDomain(domain);
     if (tenant === undefined || tenant.id !== auth.tenant.id) {
       invite.reject(403, 'Forbidden');

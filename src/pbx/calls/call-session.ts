@@ -94,6 +94,8 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer {
   static answered(env: SessionEnv, leg: OutboundLeg, identity: SessionIdentity): CallSession {
     const s = new CallSession(env, identity, undefined, leg);
     leg.peer = s;
+    // The answered leg is in a conversation now (`call_progressing`, `tm_progressing`), as a bridged B leg is.
+    env.journal.setStatus(leg.record, 'progressing');
     if (leg.session) leg.session.onRequest = (req, txn) => handleReinvite(s.reinviteCtx, leg, req, txn);
     s.startMaxTimer();
     return s;

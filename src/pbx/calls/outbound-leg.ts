@@ -85,6 +85,8 @@ export class OutboundLeg extends LegCore implements LegHandle {
   readonly groupcallId: string;
   readonly masterCallId: string;
   private reported = false;
+  /** What `fail` ends the leg with (reported to the groupcall once the record is `hangup`). */
+  private failedWith: Failure | undefined;
   private ringTimer: TimerHandle | undefined;
 
   constructor(
@@ -276,7 +278,9 @@ export class OutboundLeg extends LegCore implements LegHandle {
   private fail(failure: Failure, end: End): void {
     if (this.state !== 'answered') this.state = 'ended';
     this.ringTimer = this.env.timers.clear(this.ringTimer);
-    this.report(failure);
+    // The record reaches `hangup` before the groupcall hears of it (`afterDone` reports `failure`): a linear
+    // groupcall's next leg then starts after this one's `call_hangup`, not before it.
+    this.failedWith = failure;
     this.markDone(end);
   }
 
@@ -289,7 +293,7 @@ export class OutboundLeg extends LegCore implements LegHandle {
 
   protected override afterDone(): void {
     this.ringTimer = this.env.timers.clear(this.ringTimer);
-    this.report(this.won ? undefined : failureOfStatus(this.failure?.status ?? 487));
+    this.report(this.won ? undefined : (this.failedWith ?? failureOfStatus(this.failure?.status ?? 487)));
     this.onDone?.(this);
   }
 }

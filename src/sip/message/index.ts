@@ -15,3 +15,4 @@ export { parseNameAddr, formatNameAddr } from './name-addr.ts';
 export { parseVia, formatVia } from './via.ts';
 export { isKnownMethod } from './methods.ts';
 export { defaultReason } from './reason-phrases.ts';
+export { ipFamily } from './ip.ts';

@@ -15,6 +15,17 @@ import { parseVia } from './via.ts';
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * A body's bytes in a Buffer of their own. `Buffer.from(string)` cuts small strings out of a shared 8 KiB
+ * slab, and a message kept for a while (an INVITE while its call lasts and 64·T1 beyond) would keep the
+ * whole slab alive.
+ */
+function ownBuffer(text: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(text, 'utf8'));
+  b.write(text, 0, 'utf8');
+  return b;
+}
+
 /** @internal Throws TypeError when a value would end its line (CR or LF): no header injection. */
 export function checkValue(name: string, value: string): void {
   // Guards against header injection: a value can never end the line it is written on.
@@ -73,7 +84,7 @@ export abstract class SipMessage {
         this._h.push(entry(headerName(n), v));
       }
     }
-    if (body !== undefined) this._body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    if (body !== undefined) this._body = typeof body === 'string' ? ownBuffer(body) : body;
   }
 
   // ---------------------------------------------------------------- raw header access

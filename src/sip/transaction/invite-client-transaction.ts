@@ -90,9 +90,15 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           // RFC 6026 §8.4: 2xx → Accepted, Timer M, pass it up.
           this.clearTimers();
           this.transition('Accepted');
-          this.setLifetimeTimer(this.timers.M);
           this.safely('onFinal', () => this.listener.onFinal(res));
-          this.request.compact(); // only 2xx retransmissions and other forks reach the TU from now on
+          // Only 2xx retransmissions and other forks reach the TU from now on (Timer M).
+          if (this.inState('Accepted'))
+            this.lingerOrWait({
+              state: { kind: 'client-invite-accepted', listener: this.listener },
+              ms: this.timers.M,
+              requestToTag: undefined,
+              responseToTag: undefined,
+            });
         } else {
           // §17.1.1.2: 300-699 → Completed, ACK, pass up, Timer D (0 on reliable → Terminated).
           this.clearTimers();
@@ -101,9 +107,12 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           this.sendAck();
           this.safely('onFinal', () => this.listener.onFinal(res));
           if (!this.inState('Completed')) return; // the TU or a transport error ended it
-          this.request.compact();
-          if (this.timers.D > 0) this.setLifetimeTimer(this.timers.D);
-          else this.transition('Terminated');
+          this.lingerOrWait({
+            state: { kind: 'client-invite-completed', ack: this.ack, destination: this.destination },
+            ms: this.timers.D,
+            requestToTag: undefined,
+            responseToTag: undefined,
+          });
         }
         return;
       case 'Completed':

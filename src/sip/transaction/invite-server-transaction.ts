@@ -74,11 +74,15 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
         this.send(res);
         if (status < 200) return true;
         if (status < 300) {
-          // RFC 6026 §8.5: 2xx → Accepted, Timer L.
+          // RFC 6026 §8.5: 2xx → Accepted, Timer L. The UAS core retransmits the 2xx itself: from here on
+          // the transaction absorbs INVITE retransmissions and passes the ACK up.
           this.transition('Accepted');
-          this.setLifetimeTimer(this.timers.L);
-          this.request.compact(); // absorbs INVITE retransmissions only (the UAS core resends the 2xx)
-          res.compact();
+          this.lingerOrWait({
+            state: { kind: 'server-invite-accepted' },
+            ms: this.timers.L,
+            requestToTag: this.request.toTag,
+            responseToTag: res.toTag,
+          });
         } else {
           // §17.2.1: 300-699 → Completed, Timer G (unreliable only), Timer H.
           this.transition('Completed');
@@ -127,10 +131,12 @@ export class InviteServerTransaction extends Transaction<InviteServerState> {
         // §17.2.1: ACK → Confirmed, Timer G stops, Timer I (0 on reliable → Terminated).
         this.clearTimers();
         this.transition('Confirmed');
-        this.request.compact();
-        this.lastResponse?.compact();
-        if (this.timers.I > 0) this.setLifetimeTimer(this.timers.I);
-        else this.transition('Terminated');
+        this.lingerOrWait({
+          state: { kind: 'server-invite-confirmed' },
+          ms: this.timers.I,
+          requestToTag: this.request.toTag,
+          responseToTag: this.lastResponse?.toTag,
+        });
         return true;
       case 'Accepted':
         return false;

@@ -73,9 +73,12 @@ export class NonInviteClientTransaction extends Transaction<NonInviteClientState
           if (!this.inState('Completed')) return;
           // Nothing more reaches the TU in Completed but onTerminated: let go of the rest (Timer K).
           if (this.listener.onTerminated === undefined) this.listener = ABSORBED;
-          this.request.compact();
-          if (this.timers.K > 0) this.setLifetimeTimer(this.timers.K);
-          else this.transition('Terminated');
+          this.lingerOrWait({
+            state: { kind: 'client-non-invite' },
+            ms: this.timers.K,
+            requestToTag: undefined,
+            responseToTag: undefined,
+          });
         }
         return;
       default:

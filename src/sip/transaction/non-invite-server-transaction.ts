@@ -64,10 +64,13 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
     }
     // §17.2.2: 200-699 → Completed, Timer J (0 on reliable → Terminated).
     this.transition('Completed');
-    this.request.compact(); // only absorbs retransmissions from now on
     res.compact();
-    if (this.timers.J > 0) this.setLifetimeTimer(this.timers.J);
-    else this.transition('Terminated');
+    this.lingerOrWait({
+      state: { kind: 'server-non-invite', response: res, connectionId: this.inbound.connectionId },
+      ms: this.timers.J,
+      requestToTag: this.request.toTag,
+      responseToTag: res.toTag,
+    });
     return true;
   }
 

@@ -16,6 +16,7 @@ import { NonInviteClientTransaction } from './non-invite-client-transaction.ts';
 import { NonInviteServerTransaction } from './non-invite-server-transaction.ts';
 import { timerSet, type TimerBase, type TimerSet } from './timers.ts';
 import { clientKey, hasMagicCookie, rfc2543Key, serverKey } from './transaction-keys.ts';
+import { LingerStore, type Lingering, type LingerOffer } from './lingering.ts';
 import type {
   Transaction,
   TransactionEnvironment,
@@ -59,6 +60,8 @@ export interface TransactionLayerStats {
   clientNonInvite: number;
   serverInvite: number;
   serverNonInvite: number;
+  /** Transactions ended but still absorbing retransmissions (`lingering.ts`). */
+  lingering: number;
   /** Transaction timers armed right now. */
   timers: number;
 }
@@ -80,6 +83,11 @@ export class TransactionLayer implements TransactionOwner {
   private readonly servers = new Map<string, ServerTransaction>();
   /** Server transactions of RFC 2543 requests (no magic cookie, §17.2.3). */
   private readonly servers2543 = new Map<string, ServerTransaction>();
+  /** Transactions that only absorb retransmissions, by the same keys (`lingering.ts`). */
+  private readonly lingeringClients = new Map<string, Lingering>();
+  private readonly lingeringServers = new Map<string, Lingering>();
+  private readonly lingeringServers2543 = new Map<string, Lingering>();
+  private readonly lingering: LingerStore;
   private readonly counts = { clientInvite: 0, clientNonInvite: 0, serverInvite: 0, serverNonInvite: 0 };
   private closed = false;
 
@@ -88,12 +96,14 @@ export class TransactionLayer implements TransactionOwner {
     this.ids = opts.ids;
     this.user = opts.user;
     this.answerUnmatchedCancel = opts.answerUnmatchedCancel ?? true;
+    this.lingering = new LingerStore(opts.clock);
     this.env = {
       clock: opts.clock,
       transport: opts.transport,
       counters: { timers: 0 },
       metrics: opts.metrics,
       logger: opts.logger,
+      linger: (txn, offer) => this.takeOver(txn, offer),
     };
     this.reliableTimers = timerSet(true, opts.timers);
     this.unreliableTimers = timerSet(false, opts.timers);
@@ -193,7 +203,21 @@ export class TransactionLayer implements TransactionOwner {
 
   /** Live counts of transactions and armed timers. */
   stats(): TransactionLayerStats {
-    return { ...this.counts, timers: this.env.counters.timers };
+    return { ...this.counts, lingering: this.lingering.size, timers: this.env.counters.timers };
+  }
+
+  /** `TransactionEnvironment.linger`: a transaction of ours that only absorbs from now on is recorded. */
+  private takeOver(txn: Transaction<string>, offer: LingerOffer): boolean {
+    if (this.closed) return false;
+    const t = txn as ClientTransaction | ServerTransaction;
+    if (t.owner !== this) return false;
+    const key = t.ownerKey;
+    let index: Map<string, Lingering>;
+    if (t instanceof InviteClientTransaction || t instanceof NonInviteClientTransaction)
+      index = this.lingeringClients;
+    else index = this.servers.get(key) === t ? this.lingeringServers : this.lingeringServers2543;
+    this.lingering.add(index, key, offer);
+    return true;
   }
 
   /**
@@ -210,6 +234,7 @@ export class TransactionLayer implements TransactionOwner {
       for (const txn of [...map.values()]) txn.dispose();
       map.clear();
     }
+    this.lingering.clear();
     this.transport.onMessage = () => {};
     this.transport.onError = () => {};
   }
@@ -234,6 +259,12 @@ export class TransactionLayer implements TransactionOwner {
       txn.receiveResponse(res);
       return;
     }
+    const lingering =
+      branch === undefined ? undefined : this.lingeringClients.get(clientKey(branch, res.cseq.method));
+    if (lingering !== undefined) {
+      this.lingeringResponse(lingering, res);
+      return;
+    }
     // §17.1.3: no match → the response goes to the TU (core) directly.
     this.env.metrics?.('stray-response');
     this.callUser('onStrayResponse', () => this.user.onStrayResponse(res, m));
@@ -255,6 +286,20 @@ export class TransactionLayer implements TransactionOwner {
       );
       if (txn && txn.kind === 'invite' && (cookie || this.ackToTagMatches(req, txn)) && txn.receiveAck())
         return;
+      if (txn === undefined) {
+        const l = (cookie ? this.lingeringServers : this.lingeringServers2543).get(
+          branch !== undefined ? serverKey(branch, via, 'INVITE') : rfc2543Key(req, via, 'INVITE'),
+        );
+        // Confirmed: the ACK of our non-2xx, retransmitted (§17.2.1). Accepted: the 2xx's ACK → TU.
+        if (
+          l !== undefined &&
+          l.state.kind === 'server-invite-confirmed' &&
+          (cookie || l.responseToTag === undefined || l.responseToTag === req.toTag)
+        ) {
+          this.env.metrics?.('request-absorbed');
+          return;
+        }
+      }
       this.env.metrics?.('ack-to-user');
       this.callUser('onAck', () => this.user.onAck(req, m));
       return;
@@ -266,6 +311,12 @@ export class TransactionLayer implements TransactionOwner {
       existing.receiveRequest(); // §17.2.1 / §17.2.2: retransmission, absorbed
       return;
     }
+    const lingeringMap = cookie ? this.lingeringServers : this.lingeringServers2543;
+    const lingering = existing === undefined ? lingeringMap.get(key) : undefined;
+    if (lingering !== undefined && (cookie || lingering.requestToTag === req.toTag)) {
+      this.lingeringRequest(lingering);
+      return;
+    }
 
     if (method === 'CANCEL') {
       const cancelTxn = this.createServer(m, key, map) as NonInviteServerTransaction;
@@ -275,7 +326,15 @@ export class TransactionLayer implements TransactionOwner {
       );
       const inviteTxn =
         found && found.kind === 'invite' && (cookie || found.request.toTag === req.toTag) ? found : undefined;
-      if (!inviteTxn && this.answerUnmatchedCancel) {
+      // An INVITE that already got its final answer (lingering) is matched too: the TU answers the CANCEL
+      // (200) and there is nothing left to cancel.
+      const answered =
+        inviteTxn === undefined &&
+        found === undefined &&
+        lingeringMap
+          .get(branch !== undefined ? serverKey(branch, via, 'INVITE') : rfc2543Key(req, via, 'INVITE'))
+          ?.state.kind.startsWith('server-invite') === true;
+      if (!inviteTxn && !answered && this.answerUnmatchedCancel) {
         // §9.2: no matching transaction → 481 Call/Transaction Does Not Exist.
         this.env.metrics?.('cancel-unmatched');
         cancelTxn.respond(createResponse(req, 481, undefined, { toTag: req.toTag ?? this.ids.tag() }));
@@ -287,6 +346,36 @@ export class TransactionLayer implements TransactionOwner {
 
     const txn = this.createServer(m, key, map);
     this.callUser('onRequest', () => this.user.onRequest(req, txn));
+  }
+
+  /** A retransmitted request matched a lingering server transaction. */
+  private lingeringRequest(l: Lingering): void {
+    const st = l.state;
+    if (st.kind === 'server-non-invite') {
+      // §17.2.2 Completed: the final response again.
+      this.env.metrics?.('response-retransmitted');
+      this.transport.sendResponse(st.response, st.connectionId);
+      return;
+    }
+    // INVITE Accepted / Confirmed: absorbed (§17.2.1, RFC 6026 §8.7).
+    this.env.metrics?.('request-absorbed');
+  }
+
+  /** A response matched a lingering client transaction. */
+  private lingeringResponse(l: Lingering, res: SipResponse): void {
+    const st = l.state;
+    if (st.kind === 'client-invite-accepted' && res.status >= 200 && res.status < 300) {
+      // RFC 6026 §8.4: every 2xx — a retransmission or another fork — goes to the TU to be ACKed.
+      this.callUser('onFinal', () => st.listener.onFinal(res));
+      return;
+    }
+    if (st.kind === 'client-invite-completed' && res.status >= 300) {
+      // §17.1.1.2 Completed: the retransmitted final response gets the ACK again.
+      this.env.metrics?.('ack-sent');
+      this.transport.sendRequest(st.ack, st.destination);
+      return;
+    }
+    this.env.metrics?.('response-absorbed');
   }
 
   /** RFC 2543 ACK: its To tag must equal the To tag of the response the transaction sent (§17.2.3). */

@@ -27,9 +27,10 @@ export interface TransactionUser {
   /**
    * A CANCEL (§9.2) with its own non-INVITE server transaction (`cancelTxn`, to answer, usually 200)
    * and the INVITE server transaction it cancels. When the INVITE already got a final response, the TU
-   * still decides (usually 200 to the CANCEL and nothing else). `inviteTxn` is `undefined` only when
-   * the layer was built with `answerUnmatchedCancel: false`; by default an unmatched CANCEL is answered
-   * 481 by the layer and the TU is not called.
+   * still decides (usually 200 to the CANCEL and nothing else). `inviteTxn` is `undefined` when the
+   * INVITE was already answered and its transaction only lingers (`lingering.ts`: nothing to cancel), or
+   * when the layer was built with `answerUnmatchedCancel: false`; by default a CANCEL matching no INVITE
+   * at all is answered 481 by the layer and the TU is not called.
    */
   onCancel(
     cancel: SipRequest,

@@ -6,6 +6,7 @@
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { TransportError, TransportLayer } from '../transport/types.ts';
 import type { TimerSet } from './timers.ts';
+import type { LingerOffer } from './lingering.ts';
 
 /** Names of the counters a {@link TransactionEnvironment.metrics} hook receives (string literals: no allocation). */
 export type TransactionMetric =
@@ -49,6 +50,12 @@ export interface TransactionEnvironment {
   readonly metrics?: (metric: TransactionMetric) => void;
   /** Optional logger. */
   readonly logger?: TransactionLogger;
+  /**
+   * The layer's offer to take over a transaction that only absorbs retransmissions from now on
+   * (`lingering.ts`): returns true when it did; the transaction then terminates at once instead of
+   * arming its timer. Absent for a transaction used on its own.
+   */
+  readonly linger?: (txn: Transaction<string>, offer: LingerOffer) => boolean;
 }
 
 /** Creates a standalone environment (for tests or a custom layer). */
@@ -177,6 +184,22 @@ export abstract class Transaction<S extends string> {
   protected abstract onRetransmitTimer(): void;
   /** Called when the lifetime timer fires. */
   protected abstract onLifetimeTimer(): void;
+
+  /**
+   * Enters the absorbing part of a state: handed over to the layer when it takes it (then Terminated), else
+   * `ms` on this transaction's own lifetime timer. `ms` 0 terminates at once.
+   */
+  protected lingerOrWait(offer: LingerOffer): void {
+    if (offer.ms <= 0) {
+      this.transition('Terminated' as S);
+      return;
+    }
+    if (this.env.linger?.(this, offer) === true) {
+      this.transition('Terminated' as S);
+      return;
+    }
+    this.setLifetimeTimer(offer.ms);
+  }
 
   /** Arms (or re-arms) the retransmission timer. */
   protected setRetransmitTimer(ms: number): void {

@@ -7,6 +7,7 @@ import { systemClock } from '../clock.ts';
 import type { IdSource } from '../ids.ts';
 import { randomIds } from '../ids.ts';
 import { SipParseError, SipRequest, parseMessage } from '../message/index.ts';
+import { ipFamily } from '../message/ip.ts';
 import type { SipResponse } from '../message/index.ts';
 import type { Endpoint } from '../message/types.ts';
 import { isKeepAlive, processInbound, statelessReply } from './inbound.ts';
@@ -18,7 +19,6 @@ import type { InboundMessage, TransportError, TransportLayer, TransportLogger } 
 import { noopLogger } from './types.ts';
 import { UdpTransport } from './udp-transport.ts';
 import { SentBySet, bareHost, isReliableTransport, responseTarget } from './via-rules.ts';
-import { isIP } from 'node:net';
 
 /** Options of a {@link SipTransportLayer}; every field is optional. */
 export interface SipTransportLayerOptions {
@@ -210,7 +210,7 @@ export class SipTransportLayer implements TransportLayer {
     const t = dest.transport.toUpperCase();
     // Deliberate limitation: no RFC 3263 resolution yet, so a destination must be an IP address; a name is
     // reported as a send failure instead of triggering a DNS query from network input.
-    if (isIP(bareHost(dest.address)) === 0) {
+    if (ipFamily(bareHost(dest.address)) === 0) {
       this.reportLater(
         dest,
         new Error(`destination ${dest.address} is not an IP address (no DNS resolution)`),

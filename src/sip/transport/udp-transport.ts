@@ -3,7 +3,8 @@
  * Judging the bytes is the owner's job; this class only moves datagrams and never lets a socket error escape.
  */
 import dgram from 'node:dgram';
-import { isIP, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
+import { ipFamily } from '../message/ip.ts';
 import type { Endpoint } from '../message/types.ts';
 import type { TransportLogger } from './types.ts';
 import { normalizeAddress } from './via-rules.ts';
@@ -19,7 +20,7 @@ function ipLookup(host: string, opts: unknown, cb?: unknown): void {
     a: string,
     f: number,
   ) => void;
-  const family = isIP(host);
+  const family = ipFamily(host);
   if (family !== 0) callback(null, host, family);
   else callback(Object.assign(new Error(`not an IP address: ${host}`), { code: 'ENOTFOUND' }), '', 0);
 }

@@ -128,6 +128,7 @@ export class OutgoingInvite {
    * here): it must not keep the application's call alive that long.
    */
   private release(): void {
+    this.txn = undefined; // nothing to cancel any more; the transaction must not be kept for 64·T1 either
     this.onProgress = undefined;
     this.onAnswer = undefined;
     this.onFailure = undefined;

@@ -133,7 +133,7 @@ export class UserAgent {
       sessions: this.sessionByKey.size,
       pendingInvites: this.invitesByTxn.size,
       awaitingAck: this.awaitingAck.size,
-      transactions: t.clientInvite + t.clientNonInvite + t.serverInvite + t.serverNonInvite,
+      transactions: t.clientInvite + t.clientNonInvite + t.serverInvite + t.serverNonInvite + t.lingering,
     };
   }
 

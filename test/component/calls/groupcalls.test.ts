@@ -103,6 +103,7 @@ describe('POST /v1.0/groupcalls: ring_all', () => {
     assert.equal(requests(h, '10.0.0.6', 'CANCEL')[0].get('Reason'), COMPLETED_ELSEWHERE);
     assert.equal(answered.status, 'progressing');
     assert.deepEqual(h.gcEventsOf(gc.id), ['groupcall_created', 'groupcall_progressing']);
+    assert.deepEqual(h.eventsOf(h.legTo('dave')).slice(-2), ['call_ringing', 'call_progressing'], 'answered');
 
     // No flow_id: the answered leg stays up until the groupcall is hung up.
     await h.run(10_000);

@@ -251,6 +251,12 @@ describe('ring_group single (linear)', () => {
     assert.equal(carol.invites.length, 1);
     assert.equal(dave.invites.length, 1, 'dave is rung after carol was busy');
     assert.equal(desk.invites.length, 0, 'one at a time');
+    // Events in causal order: carol's leg is over (call_hangup) before dave's starts (call_created).
+    const order = h.events.map((e) => `${e.type} ${e.data.id}`);
+    assert.ok(
+      order.indexOf(`call_hangup ${h.legTo('carol')}`) < order.indexOf(`call_created ${h.legTo('dave')}`),
+      `carol's leg ends before dave's starts: ${order.join(', ')}`,
+    );
     let r = await h.gc(gc);
     assert.equal(r.ring_method, 'linear');
     assert.equal(r.dial_index, 1);

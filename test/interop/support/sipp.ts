@@ -20,6 +20,8 @@ export interface SippOptions {
   timeoutMs?: number;
   service?: string;
   extraArgs?: string[];
+  /** Keep the scenario's `<log>` actions (`-trace_logs`): returned as {@link SippRun.logs}. */
+  logs?: boolean;
 }
 
 export interface SippRun {
@@ -29,6 +31,8 @@ export interface SippRun {
   /** The last row of SIPp's `-trace_stat` CSV, by column name (cumulative counters such as `SuccessfulCall(C)`). */
   stats: Record<string, string>;
   port: number;
+  /** What the scenario's `<log>` actions wrote, one line each (only with `logs: true`). */
+  logs: string[];
 }
 
 /** A SIPp process started in the background, e.g. a UAS waiting for our UAC. */
@@ -70,6 +74,7 @@ export async function startSipp(o: SippOptions): Promise<SippProcess> {
     '-timeout_error',
     '-buff_size',
     '4194304',
+    ...(o.logs ? ['-trace_logs', '-log_file', join(dir, 'actions.log')] : []),
     ...(o.extraArgs ?? []),
   ];
   const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -97,8 +102,14 @@ export async function startSipp(o: SippOptions): Promise<SippProcess> {
       } catch {
         /* no stats */
       }
+      let logs: string[] = [];
+      try {
+        if (o.logs) logs = readFileSync(join(dir, 'actions.log'), 'utf8').split('\n').filter(Boolean);
+      } catch {
+        /* nothing logged */
+      }
       rmSync(dir, { recursive: true, force: true });
-      resolveRun({ code, stdout, stderr, stats, port });
+      resolveRun({ code, stdout, stderr, stats, port, logs });
     });
   });
   return { port, done, kill };
@@ -122,5 +133,6 @@ function lastCsvRow(csv: string): Record<string, string> {
 
 /** Human-readable failure text for assertions. */
 export function describeRun(r: SippRun): string {
-  return `sipp exit ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
+  const logs = r.logs.length > 0 ? `\n--- logs\n${r.logs.join('\n').slice(-1500)}` : '';
+  return `sipp exit ${r.code}${logs}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`;
 }

@@ -21,6 +21,7 @@ const EMPTY: TransactionLayerStats = {
   clientNonInvite: 0,
   serverInvite: 0,
   serverNonInvite: 0,
+  lingering: 0,
   timers: 0,
 };
 
@@ -137,13 +138,16 @@ describe('TransactionLayer over FakeNetwork', () => {
     assert.equal(txn.request.get('via'), 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-a-b1;rport');
     assert.deepEqual(f.a.stats(), { ...EMPTY, clientNonInvite: 1, timers: 2 });
     f.clock.advance(0);
-    assert.deepEqual(log, ['final 200 bt1']);
-    assert.equal(txn.state, 'Completed');
-    assert.deepEqual(f.b.stats(), { ...EMPTY, serverNonInvite: 1, timers: 1 }); // Timer J
+    // Completed only absorbs retransmissions (Timer K): the layer keeps a lingering record instead
+    assert.deepEqual(log, ['final 200 bt1', 'terminated']);
+    assert.equal(txn.state, 'Terminated');
+    assert.deepEqual(f.a.stats(), { ...EMPTY, lingering: 1 });
+    assert.deepEqual(f.b.stats(), { ...EMPTY, lingering: 1 }); // Timer J
     // the response carried bob's received/rport stamping of our Via back to us
     assert.deepEqual(f.wire(), ['A>OPTIONS', 'B>200']);
     f.finish();
-    assert.deepEqual(log, ['final 200 bt1', 'terminated']);
+    assert.deepEqual(f.a.stats(), EMPTY);
+    assert.deepEqual(f.b.stats(), EMPTY);
   });
 
   test('a retransmitted request is absorbed: the TU sees it once, the final is re-sent', () => {
@@ -166,7 +170,7 @@ describe('TransactionLayer over FakeNetwork', () => {
       'A>REGISTER',
       'B>200',
     ]);
-    assert.deepEqual(log, ['final 200 bt1']);
+    assert.deepEqual(log, ['final 200 bt1', 'terminated']);
     assert.deepEqual(f.bobUser.log, ['request REGISTER']);
     f.finish();
   });
@@ -212,14 +216,15 @@ describe('TransactionLayer over FakeNetwork', () => {
     held!.txn.respond(answer(held!.req, 486));
     f.clock.advance(0);
     assert.deepEqual(f.wire(), ['A>INVITE', 'B>100', 'B>180', 'B>486', 'A>ACK']);
-    assert.deepEqual(log, ['provisional 100', 'provisional 180', 'final 486 bt1']);
-    assert.equal(held!.txn.state, 'Confirmed');
+    assert.deepEqual(log, ['provisional 100', 'provisional 180', 'final 486 bt1', 'terminated']);
+    assert.equal(held!.txn.state, 'Terminated', 'Confirmed only absorbs: handed to a lingering record');
+    assert.equal(f.b.stats().lingering, 1);
     const ack = f.net.sent[4].message as SipRequest;
     assert.equal(ack.branch, txn.request.branch);
     assert.equal(ack.toTag, 'bt1');
     assert.deepEqual(f.bobUser.log, ['request INVITE'], 'the ACK for a non-2xx never reaches the TU');
     f.finish();
-    assert.deepEqual(log, ['provisional 100', 'provisional 180', 'final 486 bt1', 'terminated']);
+    assert.deepEqual(f.b.stats(), EMPTY);
   });
 
   test('INVITE accepted (RFC 6026): retransmitted INVITE absorbed, ACK with the same branch goes to the TU', () => {
@@ -231,13 +236,18 @@ describe('TransactionLayer over FakeNetwork', () => {
     f.clock.advance(600); // the 200 was lost; Timer A retransmits the INVITE at 500
     assert.deepEqual(f.wire(), ['A>INVITE', 'B>200 (dropped)', 'A>INVITE']);
     assert.deepEqual(f.bobUser.log, ['request INVITE']);
-    // the UAS core retransmits its 2xx (§13.3.1.4) — it passes through the Accepted transaction
+    // the UAS core retransmits its 2xx itself (§13.3.1.4); the Accepted transaction lingers, absorbing
     const server = f.bobUser.requests[0].txn;
-    assert.equal(server.state, 'Accepted');
-    assert.equal(server.respond(server.lastResponse!), true);
+    assert.equal(server.state, 'Terminated');
+    assert.equal(f.b.stats().lingering, 1);
+    f.b.sendStateless(server.lastResponse!, undefined);
     f.clock.advance(0);
-    assert.deepEqual(log, ['final 200 bt1']);
-    assert.equal(txn.state, 'Accepted');
+    assert.deepEqual(log, ['final 200 bt1', 'terminated']);
+    assert.equal(txn.state, 'Terminated');
+    assert.equal(f.a.stats().lingering, 1, 'Accepted (Timer M) lingers');
+    f.b.sendStateless(server.lastResponse!, undefined); // a 2xx retransmission reaches the TU again
+    f.clock.advance(0);
+    assert.deepEqual(log, ['final 200 bt1', 'terminated', 'final 200 bt1']);
     // an ACK reusing the INVITE's branch (RFC 2543-style UAs) matches the Accepted transaction → TU
     const ack = new SipRequest('ACK', 'sip:bob@10.0.0.2', [
       ['Via', txn.request.get('via')!],
@@ -291,7 +301,7 @@ describe('TransactionLayer over FakeNetwork', () => {
     const { cancel, inviteTxn } = f.bobUser.cancels[0];
     assert.equal(inviteTxn, f.bobUser.requests[0].txn);
     assert.equal(cancel.branch, txn.request.branch);
-    assert.deepEqual(log, ['provisional 100', 'final 487 bt1']);
+    assert.deepEqual(log, ['provisional 100', 'final 487 bt1', 'terminated']);
     f.finish();
   });
 
@@ -310,7 +320,7 @@ describe('TransactionLayer over FakeNetwork', () => {
     const f = setup();
     f.bobUser.onRequestDo = (req, txn) => txn.respond(answer(req, 200));
     f.bobUser.onCancelDo = (cancel, cancelTxn, inviteTxn) => {
-      assert.equal(inviteTxn?.state, 'Accepted');
+      assert.equal(inviteTxn, undefined, 'answered: the INVITE transaction only lingers, nothing to cancel');
       cancelTxn.respond(answer(cancel, 200));
     };
     const inv = request('INVITE', { via: 'SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-late' });
@@ -323,8 +333,8 @@ describe('TransactionLayer over FakeNetwork', () => {
     cancel.set('cseq', `${inv.cseq.seq} CANCEL`);
     f.alice.sendRequest(cancel, f.bobEp);
     f.clock.advance(0);
-    assert.deepEqual(f.bobUser.log, ['request INVITE', 'cancel matched']);
-    assert.deepEqual(f.wire(), ['A>INVITE', 'B>200', 'A>CANCEL', 'B>200']);
+    assert.deepEqual(f.bobUser.log, ['request INVITE', 'cancel unmatched']);
+    assert.deepEqual(f.wire(), ['A>INVITE', 'B>200', 'A>CANCEL', 'B>200'], 'no 481: the INVITE is known');
     f.finish();
   });
 
@@ -348,8 +358,12 @@ describe('TransactionLayer over FakeNetwork', () => {
     ]);
     f.alice.sendRequest(ack, f.bobEp);
     f.clock.advance(0);
-    assert.equal(server.state, 'Confirmed');
-    assert.deepEqual(f.bobUser.log, ['request INVITE'], 'ACK absorbed');
+    assert.equal(server.state, 'Terminated', 'Confirmed: handed to a lingering record');
+    assert.equal(f.b.stats().lingering, 1);
+    f.alice.sendRequest(ack, f.bobEp); // a retransmitted ACK matches the lingering record (RFC 2543 keys)
+    f.alice.sendRequest(inv, f.bobEp); // so does a retransmitted INVITE: absorbed
+    f.clock.advance(0);
+    assert.deepEqual(f.bobUser.log, ['request INVITE'], 'ACKs and the retransmission absorbed');
     // a different CSeq is a different transaction
     const inv2 = inv.clone().set('cseq', `${inv.cseq.seq + 1} INVITE`);
     f.alice.sendRequest(inv2, f.bobEp);
