@@ -12,77 +12,37 @@
  *   npm run bench:calls -- --concurrent 5000   the memory figure at that many held calls (default 5000)
  */
 import { freePort } from '../test/interop/support/ports.ts';
-import { runSipp, startSipp, type SippRun } from '../test/interop/support/sipp.ts';
+import { runSipp, startSipp } from '../test/interop/support/sipp.ts';
 import { startKamailio } from './support/kamailio.ts';
+import {
+  judge,
+  ladderOptions,
+  NOT_MEASURED,
+  progress,
+  runLines,
+  search,
+  traceArgs as traceArgsOf,
+  warmupRate,
+  type RunResult,
+} from './support/ladder.ts';
 import { cpuMsOf, mainThreadCpuMsOf, rssOf } from './support/proc.ts';
-import { calleeRegisterArgs, callerArgs, startBenchNode, type BenchNode } from './support/ringd-bench.ts';
+import { callerArgs, registerCallee, startBenchNode } from './support/ringd-bench.ts';
 
 const argv = process.argv.slice(2);
-const smoke = argv.includes('--smoke');
-const arg = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const RUNS = Number(arg('runs') ?? 1);
-const SECONDS = Number(arg('seconds') ?? (smoke ? 2 : 10));
-const RATES = (arg('rates') ?? (smoke ? '50' : '500,750,1000,1250,1500,1750,2000,2250,2500,3000'))
-  .split(',')
-  .map(Number);
+const opts = ladderOptions(argv, { rates: '500,750,1000,1250,1500,1750,2000,2250,2500,3000', smokeRate: 50 });
+const { smoke, arg } = opts;
+const SECONDS = opts.seconds;
 // Held calls carry no RTP, so each of their two endpoints binds its RTP socket only (RTCP is bound when
 // media flows): 5 000 calls fit this machine's hard limit of 20 000 open files.
 const CONCURRENT = Number(arg('concurrent') ?? (smoke ? 200 : 5000));
 const HOLD_MS = 100;
-// Each server first takes a short warm-up at a low rate (same for both), then the measured run: a Node.js
-// process just started still runs cold code (bytecode before the optimizing compiler) and would show its
-// start-up, not its steady rate. `--warmup 0` disables it.
-const WARMUP = Number(arg('warmup') ?? (smoke ? 0 : 400));
-const warmupRate = (rate: number) => Math.max(10, Math.min(200, Math.floor(rate / 2)));
+// A short warm-up before each measured run (ladder.ts); `--warmup 0` disables it.
+const WARMUP = opts.warmup;
 // Development aids: `--servers ringd` measures one server only, `--no-memory` skips the memory run.
-const SERVERS = (arg('servers') ?? 'ringd,kamailio').split(',');
+const SERVERS = opts.servers;
 const NO_MEMORY = argv.includes('--no-memory');
 // `--trace DIR`: SIPp writes its unexpected messages to DIR/{uac,uas}-errors.log (diagnosing a failing rate).
-const TRACE = arg('trace');
-const traceArgs = (role: string) =>
-  TRACE ? ['-trace_err', '-error_file', `${TRACE}/${role}-errors.log`] : [];
-const progress = (m: string) => process.stderr.write(`# ${m}\n`);
-
-interface RunResult {
-  rate: number;
-  ok: boolean;
-  success: number;
-  failed: number;
-  retrans: number;
-  achieved: number;
-  cpuMsPerCall: number;
-  /** ringd only: the event-loop thread's share of cpuMsPerCall. */
-  mainMsPerCall?: number;
-  why: string;
-}
-
-function judge(rate: number, calls: number, uac: SippRun, uas: SippRun, cpuMs: number): RunResult {
-  const n = (r: SippRun, k: string) => Number(r.stats[k] ?? 0);
-  const success = n(uac, 'SuccessfulCall(C)');
-  const failed = n(uac, 'FailedCall(C)') + n(uas, 'FailedCall(C)');
-  const retrans = n(uac, 'Retransmissions(C)') + n(uas, 'Retransmissions(C)');
-  const achieved = Number(uac.stats['CallRate(C)'] ?? 0);
-  const why: string[] = [];
-  if (uac.code !== 0) why.push(`uac exit ${uac.code}`);
-  if (success !== calls) why.push(`${success}/${calls} succeeded`);
-  if (failed > 0) why.push(`${failed} failed`);
-  // Short (smoke) runs spend a visible share of their time starting up: the rate criterion needs ≥ 5 s.
-  if (SECONDS >= 5 && achieved < 0.97 * rate) why.push(`rate ${achieved.toFixed(0)} < 97 %`);
-  if (retrans > 0.001 * calls) why.push(`${retrans} retransmissions`);
-  return {
-    rate,
-    ok: why.length === 0,
-    success,
-    failed,
-    retrans,
-    achieved,
-    cpuMsPerCall: success ? cpuMs / success : 0,
-    why: why.join(', '),
-  };
-}
+const traceArgs = (role: string) => traceArgsOf(opts, role);
 
 async function kamailioRun(rate: number): Promise<RunResult> {
   const calls = rate * SECONDS;
@@ -119,25 +79,10 @@ async function kamailioRun(rate: number): Promise<RunResult> {
     });
     const cpu = k.cpuMs() - cpu0;
     uas.kill();
-    return judge(rate, calls, uac, await uas.done, cpu);
+    return judge({ rate, calls, seconds: SECONDS, uac, callees: [await uas.done], cpuMs: cpu });
   } finally {
     await k.stop();
   }
-}
-
-/** Registers the callee (digest) from a fresh port, where its UAS SIPp is then started; returns the port. */
-async function registerCallee(node: BenchNode): Promise<number> {
-  const port = await freePort();
-  const reg = await runSipp({
-    scenario: 'register-auth.xml',
-    remote: `127.0.0.1:${node.ringd.sipPort}`,
-    transport: 'udp',
-    port,
-    service: 'callee',
-    extraArgs: calleeRegisterArgs(node),
-  });
-  if (reg.code !== 0) throw new Error(`callee REGISTER failed: ${reg.stdout.slice(-1500)}`);
-  return port;
 }
 
 async function ringdRun(rate: number): Promise<RunResult> {
@@ -180,38 +125,12 @@ async function ringdRun(rate: number): Promise<RunResult> {
     const cpu = cpuMsOf(pid) - cpu0;
     const main = mainThreadCpuMsOf(pid) - main0;
     uas.kill();
-    const r = judge(rate, calls, uac, await uas.done, cpu);
+    const r = judge({ rate, calls, seconds: SECONDS, uac, callees: [await uas.done], cpuMs: cpu });
     r.mainMsPerCall = r.success ? main / r.success : 0;
     return r;
   } finally {
     await node.stop();
   }
-}
-
-/** Highest rate where every one of RUNS runs passes; stops at the first failing rate. */
-async function search(name: string, run: (rate: number) => Promise<RunResult>) {
-  let best: RunResult | undefined;
-  const rows: RunResult[] = [];
-  for (const rate of RATES) {
-    let passed = true;
-    for (let i = 0; i < RUNS && passed; i++) {
-      progress(`${name}: ${rate} calls/s, run ${i + 1}/${RUNS}`);
-      const r = await run(rate);
-      rows.push(r);
-      progress(
-        `  ${r.ok ? 'pass' : `FAIL (${r.why})`}; ${r.achieved.toFixed(0)} calls/s, ${r.cpuMsPerCall.toFixed(3)} ms CPU/call` +
-          (r.mainMsPerCall !== undefined ? ` (event loop ${r.mainMsPerCall.toFixed(3)})` : ''),
-      );
-      passed = r.ok;
-      if (
-        r.ok &&
-        (!best || r.rate > best.rate || (r.rate === best.rate && r.cpuMsPerCall < best.cpuMsPerCall))
-      )
-        best = r;
-    }
-    if (!passed) break;
-  }
-  return { best, rows };
 }
 
 async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall: number; answered: number }> {
@@ -261,29 +180,24 @@ async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall:
 }
 
 async function main() {
-  const ringd = SERVERS.includes('ringd') ? await search('ringd', ringdRun) : { best: undefined, rows: [] };
-  const kamailio = SERVERS.includes('kamailio')
-    ? await search('kamailio', kamailioRun)
-    : { best: undefined, rows: [] };
+  const ringd = SERVERS.includes('ringd') ? await search('ringd', opts, ringdRun) : NOT_MEASURED;
+  const kamailio = SERVERS.includes('kamailio') ? await search('kamailio', opts, kamailioRun) : NOT_MEASURED;
   const mem = NO_MEMORY ? { idle: 0, loaded: 0, perCall: 0, answered: 0 } : await memoryPerCall();
   const r = ringd.best;
   const k = kamailio.best;
   const ratio = r && k ? r.rate / k.rate : 0;
   const lines = [
-    `1:1 calls through the server (SIPp uac → server → SIPp uas, UDP, SDP, ${HOLD_MS} ms hold, ${SECONDS} s per run after ${WARMUP} warm-up calls, ${RUNS} run(s) per rate)`,
+    `1:1 calls through the server (SIPp uac → server → SIPp uas, UDP, SDP, ${HOLD_MS} ms hold, ${SECONDS} s per run after ${WARMUP} warm-up calls, ${opts.runs} run(s) per rate)`,
     `  ${'server'.padEnd(30)} ${'highest passing rate'.padStart(20)}  ${'CPU ms/call'.padStart(11)}`,
     `  ${'ringd (B2BUA, media anchored, digest)'.padEnd(30)} ${String(r?.rate ?? 0).padStart(20)}  ${(r?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,
     `  ${'Kamailio 5.6 stateful proxy'.padEnd(30)} ${String(k?.rate ?? 0).padStart(20)}  ${(k?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,
     `  ratio ringd/Kamailio: ${ratio.toFixed(2)}`,
     '',
     'every run:',
-    ...[
-      ...ringd.rows.map((x) => ['ringd', x] as const),
-      ...kamailio.rows.map((x) => ['kamailio', x] as const),
-    ].map(
-      ([s, x]) =>
-        `  ${s.padEnd(9)} ${String(x.rate).padStart(5)}/s  ${x.ok ? 'pass' : 'FAIL'}  achieved ${x.achieved.toFixed(0)}/s  ok ${x.success}  failed ${x.failed}  retrans ${x.retrans}  ${x.cpuMsPerCall.toFixed(3)} ms CPU/call ${x.why}`,
-    ),
+    ...runLines([
+      ['ringd', ringd],
+      ['kamailio', kamailio],
+    ]),
     '',
     `memory: ${mem.answered}/${CONCURRENT} held calls completed; ringd RSS idle ${(mem.idle / 1048576).toFixed(1)} MiB, with ${CONCURRENT} answered calls ${(mem.loaded / 1048576).toFixed(1)} MiB → ${(mem.perCall / 1024).toFixed(1)} KiB per call`,
   ];

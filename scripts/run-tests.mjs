@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Finds *.test.ts files under the given folders and runs them with node's own test runner (through tsx).
-// Usage: node scripts/run-tests.mjs [--serial] [--only <substring>] <dir>...
+// Usage: node scripts/run-tests.mjs [--serial] [--only <substring>] <dir or file>...
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,10 @@ const dirs = args.filter((a, i) => !a.startsWith('--') && (onlyAt < 0 || i !== o
 
 function walk(dir, out) {
   if (!existsSync(dir)) return out;
+  if (!statSync(dir).isDirectory()) {
+    if (dir.endsWith('.test.ts')) out.push(dir);
+    return out;
+  }
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p, out);

@@ -186,6 +186,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
         calls: {
           hangup: (customerId, id) => engine.hangup(customerId, id),
           create: (customerId, input) => engine.createCalls(customerId, input),
+          pickup: (customerId, id, picker) => engine.pickupCall(customerId, id, picker),
         },
         groupcalls: {
           create: (customerId, input) => engine.createGroupcall(customerId, input),

@@ -18,8 +18,17 @@ export interface Kamailio {
   stop(): Promise<void>;
 }
 
-/** `targets`: the callees' `host:port`; one → relay ($du), several → parallel fork (append_branch). */
-export async function startKamailio(port: number, targets: string[]): Promise<Kamailio> {
+/**
+ * `targets`: the callees' `host:port`; one → relay ($du), several → parallel fork (append_branch).
+ * `shmMb`: Kamailio's shared memory (`-m`), where tm keeps its transactions until their wait timer ends: a
+ * fork keeps three branches per call, and at ~1 750 calls/s 256 MiB runs out (t_relay fails, the caller
+ * gets `500 No error (2/SL)`).
+ */
+export async function startKamailio(
+  port: number,
+  targets: string[],
+  opts: { shmMb?: number } = {},
+): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'ringd-kamailio-'));
   const lines =
     targets.length === 1
@@ -44,7 +53,7 @@ export async function startKamailio(port: number, targets: string[]): Promise<Ka
       '-X',
       'tlsf',
       '-m',
-      '256',
+      String(opts.shmMb ?? 256),
       '-M',
       '16',
       '-P',

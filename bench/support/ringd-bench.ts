@@ -1,12 +1,15 @@
 /**
  * A ringd node provisioned for call benchmarks and interop tests: one tenant, a caller and a callee
- * device with passwords, callflow `2000` → the callee device; the real `ringd start` process on it.
+ * device with passwords, callflow `2000` → the callee device (and whatever `provision` adds); the real
+ * `ringd start` process on it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDirectory } from '../../src/directory/index.ts';
 import { openStore } from '../../src/store/index.ts';
+import { freePort } from '../../test/interop/support/ports.ts';
+import { runSipp } from '../../test/interop/support/sipp.ts';
 import { startRingdProcess, type RingdProcess } from '../../test/support/ringd-process.ts';
 
 export const BENCH_DOMAIN = 'bench.ringd.test';
@@ -24,7 +27,15 @@ export interface BenchNode {
   stop(): Promise<void>;
 }
 
-export async function startBenchNode(env: NodeJS.ProcessEnv = {}): Promise<BenchNode> {
+export type BenchDirectory = Awaited<ReturnType<typeof createDirectory>>;
+
+/**
+ * `provision` adds to the tenant `customerId` (devices, callflows) before ringd starts on the database.
+ */
+export async function startBenchNode(
+  env: NodeJS.ProcessEnv = {},
+  provision?: (directory: BenchDirectory, customerId: string) => Promise<void>,
+): Promise<BenchNode> {
   const dir = mkdtempSync(join(tmpdir(), 'ringd-bench-node-'));
   const store = await openStore({ url: `sqlite:${join(dir, 'ringd.db')}` });
   let apiKey = '';
@@ -42,6 +53,7 @@ export async function startBenchNode(env: NodeJS.ProcessEnv = {}): Promise<Bench
       flow: { module: 'device', data: { id: callee.id } },
     });
     apiKey = (await directory.accessKeys.create(c.id, 'customer', 'bench')).key;
+    await provision?.(directory, c.id);
   } finally {
     await store.close();
   }
@@ -64,20 +76,44 @@ export async function startBenchNode(env: NodeJS.ProcessEnv = {}): Promise<Bench
   };
 }
 
-/** SIPp arguments of the callee's REGISTER with digest (`register-auth.xml`). */
-export function calleeRegisterArgs(node: Pick<BenchNode, 'domain' | 'calleeInf'>): string[] {
-  return ['-au', 'callee', '-ap', PASSWORD, '-auth_uri', node.domain, '-inf', node.calleeInf];
+/**
+ * SIPp arguments of a device's REGISTER with digest (`register-auth.xml`, service = the user); the device's
+ * password is {@link PASSWORD}.
+ */
+export function calleeRegisterArgs(node: Pick<BenchNode, 'domain' | 'calleeInf'>, user = 'callee'): string[] {
+  return ['-au', user, '-ap', PASSWORD, '-auth_uri', node.domain, '-inf', node.calleeInf];
 }
 
-/** SIPp arguments of the caller dialing 2000 with digest (`uac-auth-call.xml`), holding `holdMs`. */
-export function callerArgs(node: Pick<BenchNode, 'domain' | 'callerInf'>, holdMs: number): string[] {
+/**
+ * Registers device `user` (digest) from a fresh port, where its UAS SIPp is then started; returns the port.
+ */
+export async function registerCallee(node: BenchNode, user = 'callee'): Promise<number> {
+  const port = await freePort();
+  const reg = await runSipp({
+    scenario: 'register-auth.xml',
+    remote: `127.0.0.1:${node.ringd.sipPort}`,
+    transport: 'udp',
+    port,
+    service: user,
+    extraArgs: calleeRegisterArgs(node, user),
+  });
+  if (reg.code !== 0) throw new Error(`${user} REGISTER failed: ${reg.stdout.slice(-1500)}`);
+  return port;
+}
+
+/** SIPp arguments of the caller dialing `number` with digest (`uac-auth-call.xml`), holding `holdMs`. */
+export function callerArgs(
+  node: Pick<BenchNode, 'domain' | 'callerInf'>,
+  holdMs: number,
+  number = '2000',
+): string[] {
   return [
     '-au',
     'caller',
     '-ap',
     PASSWORD,
     '-auth_uri',
-    `2000@${node.domain}`,
+    `${number}@${node.domain}`,
     '-inf',
     node.callerInf,
     '-d',

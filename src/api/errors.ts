@@ -61,6 +61,10 @@ export const DIRECTORY_EXTRA_REASONS = {
   CALL_NOT_FOUND: 404,
   /** Raised by the call engine: a `tel` destination no trunk of the tenant serves. */
   NO_TRUNK: 400,
+  /** Raised by the call engine: `POST /calls/{id}/pickup` on a call nothing rings for (answered, ended). */
+  CALL_NOT_PICKABLE: 409,
+  /** Raised by the call engine: `POST /calls/{id}/pickup` for a picker with no registered device. */
+  PICKER_NOT_REACHABLE: 409,
 } as const;
 
 /**
@@ -131,8 +135,8 @@ export const STATUS_DESCRIPTIONS: Record<ErrorStatus, string> = {
   403: "FORBIDDEN: the key's role may not do this",
   404: "<RESOURCE>_NOT_FOUND: no such id in the caller's tenant (another tenant's id looks the same)",
   409:
-    'conflict: NUMBER_TAKEN, PATTERN_TAKEN, SIP_USERNAME_TAKEN, DOMAIN_TAKEN, DOMAIN_IN_USE or ' +
-    'RESOURCE_IN_USE (details name the values and ids)',
+    'conflict: NUMBER_TAKEN, PATTERN_TAKEN, SIP_USERNAME_TAKEN, DOMAIN_TAKEN, DOMAIN_IN_USE, ' +
+    'RESOURCE_IN_USE (details name the values and ids), CALL_NOT_PICKABLE or PICKER_NOT_REACHABLE',
   413: 'PAYLOAD_TOO_LARGE: the body is over the limit (1 MiB by default)',
   415: 'UNSUPPORTED_MEDIA_TYPE: send application/json',
   422: 'the input is well-formed but cannot be processed',

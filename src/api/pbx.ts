@@ -26,6 +26,16 @@ export interface PbxApi {
     hangup(customerId: string, callId: string): Promise<Call>;
     /** Outbound calls (`POST /v1.0/calls`); 400 for an unknown destination or a `tel` without trunk. */
     create?(customerId: string, input: CallCreate): Promise<CallsCreated>;
+    /**
+     * `POST /v1.0/calls/{id}/pickup` (pickup.md §6): rings the picker (`device_id` or `user_id`); the first
+     * device to answer picks call `{id}` up if still pickable. Answers the groupcall ringing the picker.
+     * 404 `CALL_NOT_FOUND`, 409 `CALL_NOT_PICKABLE` / `PICKER_NOT_REACHABLE`, 400 `REFERENCE_NOT_FOUND`.
+     */
+    pickup?(
+      customerId: string,
+      callId: string,
+      picker: { device_id: string; user_id?: undefined } | { user_id: string; device_id?: undefined },
+    ): Promise<Groupcall>;
   };
   groupcalls?: {
     /** `POST /v1.0/groupcalls`: the record, already stored; its legs are being dialed. */

@@ -116,6 +116,12 @@ export interface DirectoryCache {
   groupsOfUser(customerId: string, userId: string): readonly string[];
   /** Users whose `call_groups` contain `name` (case-sensitive). */
   usersInCallGroup(customerId: string, name: string): readonly string[];
+  /** Every user of the tenant (pickup: names, monitor lists), O(users). */
+  usersOf(customerId: string): Iterable<S.User>;
+  /** Every callflow of the tenant (pickup: which ring groups a device is a member of), O(callflows). */
+  callflowsOf(customerId: string): Iterable<S.Callflow>;
+  /** Every group of the tenant (pickup: a group named in a star code), O(groups). */
+  groupsOf(customerId: string): Iterable<S.Group>;
   /** callflows.md "Matching a dialed number". */
   matchCallflow(customerId: string, dialed: string): CallflowMatch | undefined;
   /** Bumped on every write; memoized answers are valid while it is unchanged. */

@@ -1,11 +1,13 @@
 /**
  * `/v1.0/calls`: list and get (from the store), and — when the call engine runs — outbound calls
- * (`POST /v1.0/calls`, groupcall.md) and `POST /v1.0/calls/{id}/hangup` on a live call.
+ * (`POST /v1.0/calls`, groupcall.md), `POST /v1.0/calls/{id}/hangup` on a live call and
+ * `POST /v1.0/calls/{id}/pickup` (pickup.md §6).
  */
 import { Type } from 'typebox';
 import type { DirectoryApi } from '../../directory/contract.ts';
 import { IdParams } from '../../directory/schemas/common.ts';
 import { Call, CallCreate, Groupcall } from '../../directory/schemas/index.ts';
+import { invalid } from '../../directory/errors.ts';
 import { tenantOf } from '../auth.ts';
 import { errorResponses, ok } from '../errors.ts';
 import type { PbxApi } from '../pbx.ts';
@@ -19,6 +21,15 @@ export const CallsCreated = Type.Object({
     description: 'one per destination that rings several legs (user, group, extension, agent)',
   }),
 });
+
+/** `POST /v1.0/calls/{id}/pickup`: who picks up — exactly one of the two. */
+export const PickupBody = Type.Object(
+  {
+    device_id: Type.Optional(Type.String({ format: 'uuid', description: 'ring this device' })),
+    user_id: Type.Optional(Type.String({ format: 'uuid', description: 'ring every device of this user' })),
+  },
+  { additionalProperties: false, description: 'the picker: exactly one of device_id or user_id' },
+);
 
 export async function callRoutes(
   app: ApiInstance,
@@ -68,5 +79,33 @@ export async function callRoutes(
       },
     },
     async (request) => pbx.calls.hangup(tenantOf(request), request.params.id),
+  );
+  const pickup = pbx.calls.pickup;
+  if (!pickup) return;
+  app.post(
+    '/calls/:id/pickup',
+    {
+      schema: {
+        operationId: 'pickupCall',
+        tags: ['calls'],
+        summary: 'Pick up a ringing call from a device: ringd rings the picker, who is connected on answer',
+        params: IdParams,
+        querystring: EmptyQuery,
+        body: PickupBody,
+        response: {
+          200: ok(Groupcall, 'the groupcall ringing the picker (status progressing)'),
+          ...errorResponses([400, 401, 403, 404, 409, 413, 415, 500] as const),
+        },
+      },
+    },
+    async (request) => {
+      const { device_id, user_id } = request.body;
+      if ((device_id === undefined) === (user_id === undefined)) {
+        const message = 'give exactly one of device_id or user_id (the picker)';
+        throw invalid([{ path: '', message }], message);
+      }
+      const picker = device_id !== undefined ? { device_id } : { user_id: user_id! };
+      return pickup(tenantOf(request), request.params.id, picker);
+    },
   );
 }

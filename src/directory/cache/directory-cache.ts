@@ -174,6 +174,18 @@ export class DirectoryCacheImpl implements DirectoryCache {
     return this.tenants.get(customerId)?.usersInCallGroup(name) ?? [];
   }
 
+  usersOf(customerId: string): Iterable<S.User> {
+    return this.tenants.get(customerId)?.users.values() ?? [];
+  }
+
+  callflowsOf(customerId: string): Iterable<S.Callflow> {
+    return this.tenants.get(customerId)?.callflows.values() ?? [];
+  }
+
+  groupsOf(customerId: string): Iterable<S.Group> {
+    return this.tenants.get(customerId)?.groups.values() ?? [];
+  }
+
   matchCallflow(customerId: string, dialed: string): CallflowMatch | undefined {
     const t = this.tenants.get(customerId);
     const m = t?.callflowIndex.match(dialed);

@@ -8,6 +8,7 @@ import type { Callflow } from '../../directory/schemas/callflow.ts';
 import type { DirectoryCache } from '../../directory/contract.ts';
 import type { Failure } from '../groupcall/failure.ts';
 import type { Member, RingContext, RingMethod } from '../groupcall/types.ts';
+import type { PickupEngine } from '../pickup/pickup-engine.ts';
 import type { RegistrarLookup } from '../registrar/types.ts';
 
 /** A node of a callflow tree, normalized (`data` and `children` always objects). */
@@ -82,6 +83,8 @@ export interface FlowEnv {
   /** Uniform [0, 1) (weighted_random): injected so tests are deterministic. */
   random: () => number;
   log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: object) => void;
+  /** Call pickup (pickup.md), for the pickup actions; absent: they answer 480 as placeholders. */
+  pickup?: PickupEngine;
 }
 
 /** What one action run gets. */

@@ -69,3 +69,31 @@ export class TonePlayback {
     p.player.stop();
   }
 }
+
+/**
+ * Pickup (pickup.md step 5): the codecs to answer each of two calls' A legs with so that both send the
+ * same codec — ringd never transcodes. `x` / `y` are given only for a side still unanswered; undefined
+ * when the two cannot share a codec.
+ */
+export function joinCodecs(x: ASide, y: ASide): { x?: Codec[]; y?: Codec[] } | undefined {
+  const xa = x.a;
+  const ya = y.a;
+  if (xa === undefined || ya === undefined) return undefined;
+  const xOpen = x.unanswered && xa.role === 'caller' ? xa : undefined;
+  const yOpen = y.unanswered && ya.role === 'caller' ? ya : undefined;
+  let cx: Codec[] | undefined;
+  let cy: Codec[] | undefined;
+  if (xOpen && yOpen) {
+    cx = answerCodecs(xOpen.offer.codecs, offerCodecs(yOpen.offer.codecs));
+    cy = answerCodecs(yOpen.offer.codecs, cx);
+  } else if (xOpen) cx = answerCodecs(xOpen.offer.codecs, ya.media.codecs);
+  else if (yOpen) cy = answerCodecs(yOpen.offer.codecs, xa.media.codecs);
+  const ax = audioOf(cx ?? xa.media.codecs);
+  const ay = audioOf(cy ?? ya.media.codecs);
+  if (ax === undefined || ay === undefined || !sameCodec(ax, ay)) return undefined;
+  return { ...(cx ? { x: cx } : {}), ...(cy ? { y: cy } : {}) };
+}
+
+function audioOf(codecs: readonly Codec[]): Codec | undefined {
+  return codecs.find((c) => c.name.toLowerCase() !== 'telephone-event');
+}

@@ -8,6 +8,10 @@
  * It also runs what the API starts (`OutboundCalls`: groupcalls, outbound calls). Live state is held in
  * memory — legs by Call id (`LegRegistry`, the seam pickup indexes), calls, groupcalls — and records go to
  * the store behind the call path (`CallJournal`, `GroupcallJournal`).
+ *
+ * Call pickup (pickup.md) plugs in here: the `PickupIndex` observes the legs, the `PickupEngine` is handed
+ * to the callflow actions (`FlowEnv.pickup`) and joins calls through `CallSession`'s `PickupCall` side;
+ * the REST door is `ApiPickups`.
  */
 import { randomUUID } from 'node:crypto';
 import type { DirectoryCache } from '../../directory/contract.ts';
@@ -23,6 +27,9 @@ import type { DeviceAuthenticator } from '../auth/types.ts';
 import { defaultActions } from '../callflow/actions/index.ts';
 import { FlowExecutor } from '../callflow/executor.ts';
 import { GroupcallEngine } from '../groupcall/groupcall-engine.ts';
+import { PickupEngine } from '../pickup/pickup-engine.ts';
+import { PickupIndex } from '../pickup/pickup-index.ts';
+import { ApiPickups, type ApiPicker } from './api-pickup.ts';
 import type { GroupcallRecord } from '../groupcall/types.ts';
 import type { SourceAddress } from '../registrar/types.ts';
 import { address, CallJournal } from './call-journal.ts';
@@ -43,6 +50,9 @@ export class CallEngine {
   readonly legs = new LegRegistry();
   /** The groupcall engine (records, live groupcalls). */
   readonly groupcalls: GroupcallEngine;
+  /** Call pickup: its index of ringing legs (`pickup.index.candidates`) and its counters. */
+  readonly pickup: PickupEngine;
+  private readonly apiPickups: ApiPickups;
   private readonly directory: DirectoryCache;
   private readonly auth: DeviceAuthenticator;
   private readonly ids: () => string;
@@ -77,12 +87,31 @@ export class CallEngine {
       publish: opts.publish,
       wantsEvents: opts.wantsEvents,
     });
+    const random = opts.random ?? Math.random;
+    const index = new PickupIndex(opts.directory);
+    this.legs.observe(index);
+    this.pickup = new PickupEngine({
+      index,
+      directory: opts.directory,
+      callOf: (id) => {
+        const peer = this.legs.get(id)?.peer;
+        return peer instanceof CallSession ? peer : undefined;
+      },
+      pickerOf: (call) => (call instanceof CallSession ? call : undefined),
+      queues: opts.queues,
+      random,
+      stamp: () => this.groupcalls.journal.stamp(),
+      publish: opts.publish,
+      wantsEvents: opts.wantsEvents,
+      log: this.log,
+    });
     const executor = new FlowExecutor(opts.actions ?? defaultActions(), {
       directory: opts.directory,
       registrar: opts.registrar,
       ringTimeoutS: opts.ringTimeout ?? 20,
-      random: opts.random ?? Math.random,
+      random,
       log: this.log,
+      pickup: this.pickup,
     });
     this.env = {
       ua: opts.ua,
@@ -105,6 +134,14 @@ export class CallEngine {
       registrar: opts.registrar,
       store: opts.store,
       trunks,
+      adopt: (s) => this.sessions.add(s),
+    });
+    this.apiPickups = new ApiPickups({
+      session: this.env,
+      directory: opts.directory,
+      registrar: opts.registrar,
+      registry: this.legs,
+      pickup: this.pickup,
       adopt: (s) => this.sessions.add(s),
     });
   }
@@ -139,6 +176,17 @@ export class CallEngine {
     const leg = this.legs.get(id);
     if (leg === undefined || leg.record.customer_id !== customerId) return undefined;
     return { ...leg.record, chained_call_ids: [...leg.record.chained_call_ids] };
+  }
+
+  /**
+   * `POST /v1.0/calls/{id}/pickup` (pickup.md §6): rings the picker's device(s); the first to answer picks
+   * up call `{id}` (any leg id of it) if it is still pickable. 404 `CALL_NOT_FOUND` when not live here, 409
+   * `CALL_NOT_PICKABLE` when nothing rings for it, 400 `REFERENCE_NOT_FOUND` for an unknown picker, 409
+   * `PICKER_NOT_REACHABLE` when no device of the picker is registered. Answers the picker's groupcall.
+   */
+  pickupCall(customerId: string, callId: string, picker: ApiPicker): Promise<GroupcallRecord> {
+    this.refuseWhenClosed();
+    return this.apiPickups.start(customerId, callId, picker);
   }
 
   /** `POST /v1.0/groupcalls` (400 for an unknown type or target, or a `tel` without trunk). */

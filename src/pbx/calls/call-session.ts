@@ -13,6 +13,9 @@
  * - When the flow ends (`stop`) with the caller unbridged: the final its last failure maps to (486 / 603 /
  *   503 / 404, else 480), or BYE when ringd had answered it; `usurp` leaves the call alone.
  * - The call is released once its flow ended and every leg it rang is done.
+ * - Pickup (`PickupCall`, src/pbx/pickup/): a ringing call is claimed for a picker's call (`claimFor`), then
+ *   the picker joins it (`joinWith`): each call's A leg answered if needed and the two A endpoints bridged;
+ *   the two sessions stay separate (each releases itself) and a BYE on either side ends the other.
  */
 import { answerCodecs } from '../../media/sdp/index.ts';
 import type { TimerHandle } from '../../sip/clock.ts';
@@ -21,7 +24,9 @@ import type { FlowCall, FlowEnd, FlowTone, RingOutcome, RingRequest } from '../c
 import { callerFinal, callerHangupReason, type Failure } from '../groupcall/failure.ts';
 import type { Groupcall } from '../groupcall/groupcall.ts';
 import type { GroupcallChild, GroupcallParent, LegDialer } from '../groupcall/types.ts';
-import { calleeOffer, codecsToConnect, TonePlayback, type ASide } from './a-leg-media.ts';
+import { NIL_UUID } from '../../store/timestamp.ts';
+import type { PickupCall } from '../pickup/types.ts';
+import { calleeOffer, codecsToConnect, joinCodecs, TonePlayback, type ASide } from './a-leg-media.ts';
 import { InboundLeg } from './inbound-leg.ts';
 import type { InboundSetup, SessionEnv, SessionIdentity } from './session-types.ts';
 import { legDialer } from './leg-dialer.ts';
@@ -35,7 +40,7 @@ const CLEARING: Failure = { cause: 'NORMAL_CLEARING', sipCode: 487 };
 type Phase = 'setup' | 'answered' | 'bridged' | 'ended';
 
 /** One call run by a callflow; see the module comment. */
-export class CallSession implements FlowCall, GroupcallParent, LegPeer {
+export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCall {
   readonly id: string;
   readonly customerId: string;
   readonly callerDeviceId: string | undefined;
@@ -58,6 +63,8 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer {
   private readonly tones: TonePlayback;
   private readying: Promise<boolean> | undefined;
   private readonly dialer: LegDialer;
+  /** The other call of a pickup: its A leg is bridged to ours; when either ends, so does the other. */
+  private joined: CallSession | undefined;
 
   private constructor(
     private readonly env: SessionEnv,
@@ -197,6 +204,75 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer {
     return true;
   }
 
+  // ---- PickupCall (pickup.md steps 4–5) -------------------------------------------------------------
+
+  /** Ringing someone, not claimed or bridged, its caller still there. */
+  get pickable(): boolean {
+    if (this.gone || this.claimed || this.phase === 'bridged' || this.ringing === undefined) return false;
+    const a = this.a;
+    if (a === undefined || a.done) return false;
+    return this.phase !== 'setup' || (a.role === 'caller' && a.answerable);
+  }
+
+  get alive(): boolean {
+    return !this.gone;
+  }
+
+  /** The picker's leg, ready to be answered (endpoint allocated, record created). */
+  async prepareLeg(): Promise<boolean> {
+    return (await this.ready()) && !this.gone;
+  }
+
+  canJoin(caller: PickupCall): boolean {
+    return caller instanceof CallSession && joinCodecs(this.aSide, caller.aSide) !== undefined;
+  }
+
+  /**
+   * After `caller.claimFor(this.id)` won (same tick): the caller answered if ringd had not, then this
+   * picker call, each with the one codec both share, and the two A endpoints bridged. False when that
+   * cannot be done (then the claimed caller is hung up; answering the picker is the engine's).
+   */
+  joinWith(caller: PickupCall): boolean {
+    if (!(caller instanceof CallSession) || caller.takenBy !== this.id) return false;
+    const plan = joinCodecs(this.aSide, caller.aSide);
+    const mine = this.a;
+    const theirs = caller.a;
+    const fail = (): false => {
+      caller.hangup();
+      return false;
+    };
+    if (plan === undefined || mine === undefined || theirs === undefined || this.gone) return fail();
+    if (plan.y !== undefined) {
+      if (theirs.role !== 'caller' || !theirs.accept(plan.y)) return fail();
+      caller.watch(theirs);
+    }
+    if (plan.x !== undefined) {
+      if (mine.role !== 'caller' || !mine.accept(plan.x)) return fail();
+      this.watch(mine);
+    }
+    mine.record.chained_call_ids.push(caller.id);
+    theirs.record.chained_call_ids.push(this.id);
+    for (const s of [this, caller]) {
+      s.stopPlayer();
+      s.phase = 'bridged';
+      s.startMaxTimer();
+    }
+    this.claimed = true;
+    this.joined = caller;
+    caller.joined = this;
+    if (mine.media.endpoint && theirs.media.endpoint)
+      this.env.media.bridge(mine.media.endpoint, theirs.media.endpoint);
+    return true;
+  }
+
+  /**
+   * REST pickup: how the legs that ring a picker for this call present themselves — this call's From and
+   * offer — without counting as this call's ringing legs (no master call: they are not pickable).
+   */
+  pickerPresentation(): { identity: SessionIdentity; presentation: Presentation } {
+    return { identity: this.identity, presentation: { ...this.presentation(), masterCallId: NIL_UUID } };
+  }
+
   // ---- API and shutdown ----------------------------------------------------------------------------
 
   /** `POST /calls/{id}/hangup`: CANCEL everything and 480 while ringing, BYE both sides once answered. */
@@ -213,6 +289,7 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer {
   /** Shutdown: 503 to a ringing caller, BYE to answered legs; every leg done at once. */
   abort(): void {
     this.gone = true;
+    this.joined = undefined;
     this.stopPlayer();
     this.ringing?.gc.hangup(undefined, CLEARING);
     for (const leg of this.legs) leg.abort();
@@ -269,6 +346,7 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer {
     this.stopPlayer();
     this.maxTimer = this.env.timers.clear(this.maxTimer);
     other?.bye({ by: 'local', reason: end.reason });
+    this.leaveJoined(end);
     if (leg === this.a && !this.claimed) this.stopRinging(ORIGINATOR_CANCEL);
     this.maybeFinish();
   }
@@ -372,6 +450,18 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer {
     this.stopRinging(CLEARING);
     this.a?.bye(end);
     this.b?.bye(end);
+    this.leaveJoined(end);
+  }
+
+  /** Pickup: tells the joined call that this one ended (once). */
+  private leaveJoined(end: End): void {
+    const j = this.joined;
+    this.joined = undefined;
+    if (j === undefined || j.joined !== this) return;
+    j.joined = undefined;
+    if (j.gone) return;
+    j.endAll({ by: 'local', reason: end.reason });
+    j.maybeFinish();
   }
 
   private flowEnded(end: FlowEnd): void {
@@ -415,7 +505,8 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer {
     return {
       media: this.env.media,
       ua: this.env.ua,
-      peerOf: (l) => (this.phase !== 'bridged' ? undefined : l === this.a ? this.b : this.a),
+      peerOf: (l) =>
+        this.phase !== 'bridged' ? undefined : l === this.a ? (this.b ?? this.joined?.a) : this.a,
       log: this.env.log,
     };
   }

@@ -9,7 +9,8 @@ export type {
   HangupReason,
   PbxEvent,
 } from './types.ts';
-export { isGroupcallEvent } from './types.ts';
+export { isGroupcallEvent, isPickupEvent } from './types.ts';
+export type { ApiPicker } from './api-pickup.ts';
 export { ANSWERED_ELSEWHERE } from '../groupcall/groupcall.ts';
 export type { CallStatus } from './call-journal.ts';
 export { LegRegistry, type LegObserver } from './leg-registry.ts';

@@ -53,6 +53,8 @@ function endOf(f: Failure): End {
       return { by: 'local', reason: 'cancel' };
     case 'NORMAL_CLEARING':
       return { by: 'local', reason: 'normal' };
+    case 'PICKED_UP':
+      return { by: 'local', reason: 'pickedup' };
     default:
       return { by: 'local', reason: 'failed' };
   }

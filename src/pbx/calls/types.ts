@@ -14,6 +14,7 @@ import type { DeviceAuthenticator } from '../auth/types.ts';
 import type { ActionRegistry } from '../callflow/action-registry.ts';
 import type { TrunkRoute } from '../groupcall/address-resolver.ts';
 import type { GroupcallEvent } from '../groupcall/types.ts';
+import type { PickupEvent, QueueCallSource } from '../pickup/types.ts';
 import type { RegistrarLookup } from '../registrar/types.ts';
 
 export type { Call };
@@ -26,14 +27,20 @@ export interface CallEvent {
 
 /**
  * Every event the call engine publishes: call events (`call_*`, data = the Call) and groupcall events
- * (`groupcall_*`, data = the Groupcall), each `{ type, data }` with data exactly as `GET` returns it.
- * Tell them apart with {@link isGroupcallEvent}.
+ * (`groupcall_*`, data = the Groupcall), each `{ type, data }` with data exactly as `GET` returns it, and
+ * `call_pickup` (data = the pickup, `id` = the caller call). Tell them apart with {@link isGroupcallEvent}
+ * and {@link isPickupEvent}.
  */
-export type PbxEvent = CallEvent | GroupcallEvent;
+export type PbxEvent = CallEvent | GroupcallEvent | PickupEvent;
 
 /** True for `groupcall_*` events. */
 export function isGroupcallEvent(e: PbxEvent): e is GroupcallEvent {
   return e.type.startsWith('groupcall_');
+}
+
+/** True for `call_pickup`. */
+export function isPickupEvent(e: PbxEvent): e is PickupEvent {
+  return e.type === 'call_pickup';
 }
 
 /** Diagnostics sink: `level`, message, structured fields. Default: silent. */
@@ -71,6 +78,8 @@ export interface CallEngineOptions {
   actions?: ActionRegistry;
   /** Uniform [0, 1) for `weighted_random` ring groups (default `Math.random`). */
   random?: () => number;
+  /** Queue calls for pickup (`*87<queue>`, `*87`'s third step); default: none, until queues exist. */
+  queues?: QueueCallSource;
   /** The tenant's trunks, for `tel` destinations of API calls (default: none). */
   trunks?: (customerId: string) => Promise<readonly TrunkRoute[]>;
 }
@@ -92,4 +101,4 @@ export interface CallEngineStats {
 }
 
 /** `hangup_reason` values of groupcall.md that this engine produces. */
-export type HangupReason = 'normal' | 'failed' | 'busy' | 'cancel' | 'timeout' | 'noanswer';
+export type HangupReason = 'normal' | 'failed' | 'busy' | 'cancel' | 'timeout' | 'noanswer' | 'pickedup';

@@ -32,7 +32,9 @@ export type FailureCause =
   /** The caller went away (CANCEL) while this rang. */
   | 'ORIGINATOR_CANCEL'
   /** Another member answered first. */
-  | 'LOSE_RACE';
+  | 'LOSE_RACE'
+  /** Someone else's phone picked the call up (pickup.md): the record's `hangup_reason` is `pickedup`. */
+  | 'PICKED_UP';
 
 /** A cause and its SIP status. */
 export interface Failure {
@@ -59,6 +61,9 @@ export function failureOfStatus(status: number): Failure {
   return { cause, sipCode: status };
 }
 
+/** The call was picked up elsewhere (pickup.md step 5): the ringing legs are cancelled with this. */
+export const PICKED_UP: Failure = Object.freeze({ cause: 'PICKED_UP', sipCode: 487 });
+
 /** Ringd's ring timeout fired. */
 export const NO_ANSWER: Failure = Object.freeze({ cause: 'NO_ANSWER', sipCode: 480 });
 
@@ -80,6 +85,7 @@ const RANK: readonly FailureCause[] = [
   'NORMAL_CLEARING',
   'ORIGINATOR_CANCEL',
   'LOSE_RACE',
+  'PICKED_UP',
 ];
 
 /** The failure that describes several (`NO_ROUTE_DESTINATION` when there is none). */

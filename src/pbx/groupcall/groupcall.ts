@@ -17,7 +17,7 @@
  */
 import type { TimerHandle } from '../../sip/clock.ts';
 import { NIL_UUID } from '../../store/timestamp.ts';
-import { combineFailures, isRejection, type Failure } from './failure.ts';
+import { combineFailures, isRejection, PICKED_UP, type Failure } from './failure.ts';
 import type { GroupcallJournal } from './groupcall-journal.ts';
 import type {
   DialRequest,
@@ -153,7 +153,7 @@ export class Groupcall implements GroupcallChild {
     this.phase = 'ending';
     this.env.journal.changed(this.record);
     this.env.journal.emit('groupcall_progressing', this.record);
-    for (const slot of this.slots) this.stop(slot, LOSE_RACE, ANSWERED_ELSEWHERE);
+    for (const slot of this.slots) this.stop(slot, PICKED_UP, ANSWERED_ELSEWHERE);
     this.settle();
     return true;
   }

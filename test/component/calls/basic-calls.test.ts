@@ -308,13 +308,13 @@ describe('callees that do not answer', () => {
 });
 
 describe('refused calls', () => {
-  test('404 for an unknown number, 480 for a module the executor will run, no records', async () => {
+  test('404 for an unknown number, 404 No Pickup Target for a pickup with nothing in scope, no records', async () => {
     const { h, alice } = await setup();
     const a = h.dial(alice, '999');
     const b = h.dial(alice, '300');
     await h.run(50);
     assert.equal(a.failure, 404);
-    assert.equal(b.failure, 480);
+    assert.equal(b.failure, 404, 'general pickup: alice is in no ring group and may monitor nobody');
     await h.assertClean();
     assert.deepEqual(await h.rows(), []);
   });

@@ -4,7 +4,8 @@
  * fake device authenticator and the in-memory media plane of `test/support/fake-media.ts`.
  *
  * Callflows: 100 → device alice; 200 → device bob-desk; 201 → user Bob (bob-desk + bob-mobile);
- * 202 → device bob-desk with a 5 s ring timeout; 300 → general_pickup (needs the executor: 480).
+ * 202 → device bob-desk with a 5 s ring timeout; 300 → general_pickup. The tenant also has the default
+ * feature-code callflows (`*87`, `*87<ext>`, `88<name>`).
  */
 import assert from 'node:assert/strict';
 import type { DeviceEntry } from '../../../src/directory/contract.ts';
@@ -13,11 +14,13 @@ import type { AuthOutcome, DeviceAuthenticator } from '../../../src/pbx/auth/typ
 import {
   CallEngine,
   isGroupcallEvent,
+  isPickupEvent,
   type Call,
   type CallEngineOptions,
   type CallEvent,
 } from '../../../src/pbx/calls/index.ts';
 import type { GroupcallEvent, GroupcallRecord } from '../../../src/pbx/groupcall/index.ts';
+import type { PickupEvent } from '../../../src/pbx/pickup/types.ts';
 import type { Binding, RegistrarLookup, SourceAddress } from '../../../src/pbx/registrar/types.ts';
 import { sequentialIds } from '../../../src/sip/ids.ts';
 import type { SipRequest, SipResponse } from '../../../src/sip/message/index.ts';
@@ -191,6 +194,8 @@ export class FakeRegistrar implements RegistrarLookup {
 
 export interface HarnessOptions {
   ringTimeout?: number;
+  /** Queue calls for pickup (default: none). */
+  queues?: CallEngineOptions['queues'];
   maxCallDuration?: number;
   capacity?: number;
   /** Uniform [0, 1) for weighted_random (default: a fixed sequence). */
@@ -218,6 +223,8 @@ export class Harness {
   readonly events: CallEvent[] = [];
   /** Groupcall events, in order. */
   readonly gcEvents: GroupcallEvent[] = [];
+  /** `call_pickup` events, in order. */
+  readonly pickups: PickupEvent[] = [];
   /** Every event, in order, as `type id`. */
   readonly timeline: string[] = [];
   /** The engine's log. */
@@ -283,6 +290,7 @@ export class Harness {
       publish: (e) => {
         h.timeline.push(`${e.type} ${e.data.id}`);
         if (isGroupcallEvent(e)) h.gcEvents.push(e);
+        else if (isPickupEvent(e)) h.pickups.push(e);
         else h.events.push(e);
       },
       ringTimeout: opts.ringTimeout,
@@ -290,6 +298,7 @@ export class Harness {
       random: opts.random,
       trunks: opts.trunks,
       actions: opts.actions,
+      queues: opts.queues,
       log: (level, msg, fields) => h.logs.push({ level, msg, fields }),
     });
     return h;

@@ -93,6 +93,19 @@ export async function startSipp(o: SippOptions): Promise<SippProcess> {
   };
   const hardLimit = setTimeout(kill, (o.timeoutMs ?? 15_000) + 5_000);
   const done = new Promise<SippRun>((resolveRun) => {
+    // SIPp missing or not executable: a failed run with the reason, not an unhandled 'error' event.
+    child.once('error', (e) => {
+      clearTimeout(hardLimit);
+      rmSync(dir, { recursive: true, force: true });
+      resolveRun({
+        code: null,
+        stdout,
+        stderr: `${stderr}cannot run sipp: ${e.message}`,
+        stats: {},
+        port,
+        logs: [],
+      });
+    });
     child.once('exit', (code) => {
       clearTimeout(hardLimit);
       let stats: Record<string, string> = {};

@@ -1,0 +1,195 @@
+/**
+ * Group calls per second through a 3-member ring_all ring group in ringd (issue 5): SIPp caller → ringd →
+ * three SIPp members, each a device registered with digest from its own port. Member 1 sends 180 and
+ * answers `--answer-after` ms later (uas-answer.xml); members 2 and 3 send 180 and ring until ringd cancels
+ * them (uas-ring-cancel.xml: CANCEL → 200 + 487 → ACK). The caller dials the group's number with digest
+ * (407, then the INVITE with credentials), gets the 200 with SDP, ACKs, holds 100 ms and hangs up.
+ * Reference **in the same run**: the same fork through Kamailio as a stateful proxy (parallel branches to the
+ * three members, `t_relay`; tm cancels the other branches on the 200), same SIPp members, and the caller
+ * without digest since the proxy does not authenticate. The method of bench:calls (benchmarks.md; ladder.ts):
+ * fresh server and SIPp processes per run, a warm-up before each measured run, a rate passes when every
+ * call succeeded on the caller and on all three members (each member's SIPp completes all its calls and
+ * exits by itself), the rate holds ≥ 97 % and retransmissions stay ≤ 0.1 % of calls; the server's CPU per
+ * group call from /proc.
+ *
+ *   npm run bench:groupcall                  rates 200…2500 in steps, 10 s each, 1 run per rate (--runs 3 for the full method)
+ *   npm run bench:groupcall -- --smoke       one short run at a low rate for each server (CI)
+ *   npm run bench:groupcall -- --rates 300,400 --servers ringd --trace /tmp/t
+ */
+import { freePort } from '../test/interop/support/ports.ts';
+import { runSipp, startSipp, type SippProcess, type SippRun } from '../test/interop/support/sipp.ts';
+import { startKamailio } from './support/kamailio.ts';
+import {
+  judge,
+  ladderOptions,
+  NOT_MEASURED,
+  runLines,
+  search,
+  traceArgs,
+  warmupRate,
+  type RunResult,
+} from './support/ladder.ts';
+import { cpuMsOf, mainThreadCpuMsOf } from './support/proc.ts';
+import { callerArgs, PASSWORD, registerCallee, startBenchNode } from './support/ringd-bench.ts';
+
+const opts = ladderOptions(process.argv.slice(2), {
+  rates: '200,300,400,450,500,600,750,1000,1250,1500,1750,2000,2500',
+  smokeRate: 20,
+});
+const { seconds: SECONDS, warmup: WARMUP } = opts;
+const HOLD_MS = 100;
+/** How long member 1 rings before it answers (benchmarks.md: 0–100 ms). */
+const ANSWER_MS = Number(opts.arg('answer-after') ?? 30);
+const GROUP_NUMBER = '3001';
+const MEMBERS = ['m1', 'm2', 'm3'];
+/**
+ * Kamailio's shared memory for the fork (kamailio.ts): with the default 256 MiB its transactions run out of
+ * memory near 1 750 calls/s, which would understate the reference.
+ */
+const KAMAILIO_SHM_MB = 1024;
+/** After the caller's SIPp is done, how long the members' SIPps get to finish their last calls and exit. */
+const MEMBER_GRACE_MS = 5_000;
+
+/** The three members on their ports: the first answers, the others ring until cancelled; `calls` each. */
+function startMembers(ports: number[], calls: number): Promise<SippProcess[]> {
+  return Promise.all(
+    ports.map((port, i) =>
+      startSipp({
+        scenario: i === 0 ? 'uas-answer.xml' : 'uas-ring-cancel.xml',
+        transport: 'udp',
+        port,
+        calls,
+        timeoutMs: SECONDS * 1000 + 60_000,
+        extraArgs: ['-d', String(i === 0 ? ANSWER_MS : 0), ...traceArgs(opts, `member${i + 1}`)],
+      }),
+    ),
+  );
+}
+
+/** Each member's SIPp exits by itself after its `-m` calls; one that does not is killed (its calls fail). */
+async function membersDone(members: SippProcess[]): Promise<SippRun[]> {
+  const t = setTimeout(() => members.forEach((m) => m.kill()), MEMBER_GRACE_MS);
+  const runs = await Promise.all(members.map((m) => m.done));
+  clearTimeout(t);
+  return runs;
+}
+
+async function kamailioRun(rate: number): Promise<RunResult> {
+  const calls = rate * SECONDS;
+  const ports = await Promise.all(MEMBERS.map(() => freePort()));
+  const k = await startKamailio(
+    await freePort(),
+    ports.map((p) => `127.0.0.1:${p}`),
+    { shmMb: KAMAILIO_SHM_MB },
+  );
+  try {
+    const members = await startMembers(ports, calls + WARMUP);
+    const caller = (n: number, r: number, extra: string[]) =>
+      runSipp({
+        scenario: 'invite-uac.xml',
+        remote: `127.0.0.1:${k.port}`,
+        transport: 'udp',
+        calls: n,
+        rate: r,
+        service: GROUP_NUMBER,
+        timeoutMs: n === calls ? SECONDS * 1000 + 25_000 : 30_000,
+        extraArgs: extra,
+      });
+    if (WARMUP > 0) await caller(WARMUP, warmupRate(rate), []);
+    const cpu0 = k.cpuMs();
+    const uac = await caller(calls, rate, traceArgs(opts, 'uac'));
+    const cpu = k.cpuMs() - cpu0;
+    const callees = await membersDone(members);
+    return judge({ rate, calls, seconds: SECONDS, uac, callees, cpuMs: cpu, calleeCalls: calls + WARMUP });
+  } finally {
+    await k.stop();
+  }
+}
+
+async function ringdRun(rate: number): Promise<RunResult> {
+  const calls = rate * SECONDS;
+  const node = await startBenchNode({}, async (directory, customerId) => {
+    const endpoints = [];
+    for (const name of MEMBERS) {
+      const d = await directory.devices.create(customerId, {
+        name,
+        sip_username: name,
+        sip_password: PASSWORD,
+      });
+      endpoints.push({ id: d.id, endpoint_type: 'device' });
+    }
+    await directory.callflows.create(customerId, {
+      numbers: [GROUP_NUMBER],
+      flow: { module: 'ring_group', data: { strategy: 'simultaneous', endpoints } },
+    });
+  });
+  try {
+    const ports: number[] = [];
+    for (const name of MEMBERS) ports.push(await registerCallee(node, name));
+    const members = await startMembers(ports, calls + WARMUP);
+    const pid = node.ringd.child.pid!;
+    const caller = (n: number, r: number, extra: string[]) =>
+      runSipp({
+        scenario: 'uac-auth-call.xml',
+        remote: `127.0.0.1:${node.ringd.sipPort}`,
+        transport: 'udp',
+        calls: n,
+        rate: r,
+        service: GROUP_NUMBER,
+        timeoutMs: n === calls ? SECONDS * 1000 + 25_000 : 30_000,
+        extraArgs: [...callerArgs(node, HOLD_MS, GROUP_NUMBER), ...extra],
+      });
+    if (WARMUP > 0) await caller(WARMUP, warmupRate(rate), []);
+    const cpu0 = cpuMsOf(pid);
+    const main0 = mainThreadCpuMsOf(pid);
+    const uac = await caller(calls, rate, traceArgs(opts, 'uac'));
+    const cpu = cpuMsOf(pid) - cpu0;
+    const main = mainThreadCpuMsOf(pid) - main0;
+    const callees = await membersDone(members);
+    const r = judge({ rate, calls, seconds: SECONDS, uac, callees, cpuMs: cpu, calleeCalls: calls + WARMUP });
+    r.mainMsPerCall = r.success ? main / r.success : 0;
+    return r;
+  } finally {
+    await node.stop();
+  }
+}
+
+async function main() {
+  const ringd = opts.servers.includes('ringd') ? await search('ringd', opts, ringdRun) : NOT_MEASURED;
+  const kamailio = opts.servers.includes('kamailio')
+    ? await search('kamailio', opts, kamailioRun)
+    : NOT_MEASURED;
+  const r = ringd.best;
+  const k = kamailio.best;
+  const ratio = r && k ? r.rate / k.rate : 0;
+  const row = (name: string, x: RunResult | undefined) =>
+    `  ${name.padEnd(44)} ${String(x?.rate ?? 0).padStart(20)}  ${(x?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}  ${x?.mainMsPerCall !== undefined ? x.mainMsPerCall.toFixed(3).padStart(10) : '         -'}`;
+  const lines = [
+    `3-member ring_all group calls (SIPp caller → server → 3 SIPp members, UDP, SDP; member 1 answers ${ANSWER_MS} ms after its 180, members 2 and 3 ring until cancelled; ${HOLD_MS} ms hold; ${SECONDS} s per run after ${WARMUP} warm-up calls, ${opts.runs} run(s) per rate)`,
+    `  ${'server'.padEnd(44)} ${'highest passing rate'.padStart(20)}  ${'CPU ms/call'.padStart(11)}  ${'event loop'.padStart(10)}`,
+    row('ringd (ring group, B2BUA, media, digest)', r),
+    row('Kamailio 5.6 stateful proxy, parallel fork', k),
+    `  ratio ringd/Kamailio: ${ratio.toFixed(2)} (target ≥ 0.5; ringd target ≥ 500 group calls/s)`,
+    '',
+    'every run:',
+    ...runLines([
+      ['ringd', ringd],
+      ['kamailio', kamailio],
+    ]),
+  ];
+  console.log(lines.join('\n'));
+  console.log('');
+  console.log(`groupcall_ringd_cps=${r?.rate ?? 0}`);
+  console.log(`groupcall_ringd_cpu_ms_per_call=${(r?.cpuMsPerCall ?? 0).toFixed(3)}`);
+  console.log(`groupcall_ringd_event_loop_ms_per_call=${(r?.mainMsPerCall ?? 0).toFixed(3)}`);
+  console.log(`groupcall_kamailio_cps=${k?.rate ?? 0}`);
+  console.log(`groupcall_kamailio_cpu_ms_per_call=${(k?.cpuMsPerCall ?? 0).toFixed(3)}`);
+  console.log(`groupcall_ratio=${ratio.toFixed(3)}`);
+  if ((opts.servers.includes('ringd') && !r) || (opts.servers.includes('kamailio') && !k))
+    process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
