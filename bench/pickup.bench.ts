@@ -1,0 +1,508 @@
+/**
+ * Call pickup latency through ringd with many calls ringing in the background (issue 6, pickup.md "What
+ * must be measured"), and the cost of the engine's candidate lookup alone.
+ *
+ * End to end: `--groups` ring groups (callflows 5000, 5001, …), each ringing one member device of its own;
+ * all member devices are registered with digest at one SIPp UAS that answers 180 and rings until CANCEL
+ * (uas-ring-cancel.xml). Background callers (bench/support/pickup-callers.ts, its own process: one SIPp
+ * caller cannot dial 1 000 numbers with digest) fill the groups round-robin. A picker device then dials
+ * `*87<group>` from a small UDP UA of this process (bench/support/sip-ua.ts): INVITE → 407 → ACK → INVITE
+ * with credentials, **timed from sending the authenticated INVITE to receiving its 200 OK**, then ACK and
+ * BYE, one pickup at a time with `--gap` ms between them, groups spread over all of them. Measured twice in
+ * the same ringd process, as the reference of the same run: first with one call ringing per group ("light"),
+ * then with the groups filled to `--ringing` calls ("loaded"). The figure includes both loopback hops and
+ * this client's own parsing (tens of µs); ringd's side alone is slightly less.
+ *
+ * File descriptors: each ringing call holds two media sockets in ringd (the caller's and the member leg's
+ * RTP), so `--ringing` is capped by ringd's open-file limit (printed when it applies).
+ *
+ * Engine alone: {@link engineLookup} at 1 000, 10 000 and 100 000 fake ringing legs (smoke: 100, 1 000).
+ *
+ *   npm run bench:pickup                      1 000 groups, 10 000 ringing (or the fd cap), 500 pickups
+ *   npm run bench:pickup -- --smoke           20 groups, 200 ringing, 40 pickups (a few seconds)
+ *   npm run bench:pickup -- --ringing 5000 --pickups 300 --gap 10
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/interop/support/ports.ts';
+import { startSipp, type SippProcess } from '../test/interop/support/sipp.ts';
+import { cpuMsOf, rssOf } from './support/proc.ts';
+import { BENCH_DOMAIN, PASSWORD, startBenchNode, type BenchNode } from './support/ringd-bench.ts';
+import type { DirectoryCache } from '../src/directory/contract.ts';
+import { PickupEngine } from '../src/pbx/pickup/pickup-engine.ts';
+import { PickupIndex } from '../src/pbx/pickup/pickup-index.ts';
+import {
+  ringGroupKey,
+  type IndexedLeg,
+  type PickupCall,
+  type PickupRequest,
+  type PickupScope,
+} from '../src/pbx/pickup/types.ts';
+import { SipUa } from './support/sip-ua.ts';
+
+const argv = process.argv.slice(2);
+const smoke = argv.includes('--smoke');
+const arg = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const GROUPS = Number(arg('groups') ?? (smoke ? 20 : 1000));
+const RINGING = Number(arg('ringing') ?? (smoke ? 200 : 10_000));
+const PICKUPS = Number(arg('pickups') ?? (smoke ? 40 : 500));
+const LIGHT_PICKUPS = Number(arg('light-pickups') ?? (smoke ? 10 : 200));
+const WARMUP = Number(arg('warmup') ?? (smoke ? 5 : 50));
+const RATE = Number(arg('rate') ?? (smoke ? 200 : 400));
+const GAP_MS = Number(arg('gap') ?? 20);
+const FIRST_NUMBER = 5000;
+// `--no-e2e`: the engine microbenchmark only (development aid).
+const NO_E2E = argv.includes('--no-e2e');
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+const progress = (m: string) => process.stderr.write(`# ${m}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const memberName = (i: number) => `m${String(i).padStart(4, '0')}`;
+const groupNumber = (i: number) => String(FIRST_NUMBER + i);
+
+interface Progress {
+  sent: number;
+  ringing: number;
+  answered: number;
+  byes: number;
+  failed: Record<string, number>;
+  strays: number;
+}
+
+/** A background caller process (pickup-callers.ts) and its last progress report. */
+interface Callers {
+  child: ChildProcess;
+  last: Progress;
+  stop(): Promise<void>;
+}
+
+function startCallers(node: BenchNode, numbers: string[], count: number, rate: number): Callers {
+  const cfg = {
+    server: `127.0.0.1:${node.ringd.sipPort}`,
+    domain: node.domain,
+    user: 'caller',
+    password: PASSWORD,
+    numbers,
+    count,
+    rate,
+  };
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/support/pickup-callers.ts', JSON.stringify(cfg)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const c: Callers = {
+    child,
+    last: { sent: 0, ringing: 0, answered: 0, byes: 0, failed: {}, strays: 0 },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        child.send({ type: 'stop' });
+      } catch {
+        /* gone */
+      }
+      if (!(await Promise.race([exited.then(() => true), sleep(3000).then(() => false)])))
+        if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    },
+  };
+  child.on('message', (m: Progress & { type: string }) => {
+    if (m.type === 'progress') c.last = m;
+  });
+  return c;
+}
+
+/** Waits until `callers` have `target` calls ringing (or every call was sent and settled); bounded. */
+async function fill(callers: Callers[], target: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  const ringingNow = () => callers.reduce((n, c) => n + c.last.ringing, 0);
+  let last = -1;
+  let stalledSince = Date.now();
+  while (Date.now() < deadline) {
+    const n = ringingNow();
+    if (n >= target) return n;
+    if (n !== last) {
+      last = n;
+      stalledSince = Date.now();
+    } else if (Date.now() - stalledSince > 10_000) break;
+    await sleep(250);
+  }
+  const failed = callers.map((c) => JSON.stringify(c.last.failed)).join(' ');
+  progress(`fill stopped at ${ringingNow()} ringing of ${target} (failures ${failed})`);
+  return ringingNow();
+}
+
+/** Soft limit of open files of a process, and how many it has open. */
+function fdsOf(pid: number): { limit: number; open: number } {
+  const m = /Max open files\s+(\d+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+  return { limit: m ? Number(m[1]) : Infinity, open: readdirSync(`/proc/${pid}/fd`).length };
+}
+
+interface Latencies {
+  ms: number[];
+  failures: Record<string, number>;
+  cpuMsPerPickup: number;
+}
+
+/** `n` pickups, one at a time, of groups spread over all of them (stride `step`, from `offset`). */
+async function pickups(
+  picker: SipUa,
+  node: BenchNode,
+  n: number,
+  offset: number,
+  groupsWithCalls: number,
+): Promise<Latencies> {
+  const ms: number[] = [];
+  const failures: Record<string, number> = {};
+  const pid = node.ringd.child.pid!;
+  const cpu0 = cpuMsOf(pid);
+  for (let i = 0; i < n; i++) {
+    // A stride coprime with the group count visits every group before repeating one.
+    const g = ((offset + i) * 7919) % groupsWithCalls;
+    const r = await picker.invite(`*87${groupNumber(g)}`);
+    if (r.final.status === 200 && r.dialog) {
+      ms.push(Number(r.finalAt - r.sentAt) / 1e6);
+      await picker.bye(r.dialog);
+    } else {
+      const k = `${r.final.status} ${r.final.reason}`;
+      failures[k] = (failures[k] ?? 0) + 1;
+    }
+    if (GAP_MS > 0) await sleep(GAP_MS);
+  }
+  const cpu = cpuMsOf(pid) - cpu0;
+  return { ms, failures, cpuMsPerPickup: n > 0 ? cpu / n : 0 };
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+interface EndToEnd {
+  groups: number;
+  requested: number;
+  cap: number;
+  light: { ringing: number; lat: Latencies };
+  loaded: { ringingStart: number; ringingEnd: number; lat: Latencies };
+  rssLoaded: number;
+  fds: { limit: number; open: number };
+}
+
+async function endToEnd(): Promise<EndToEnd> {
+  const node = await startBenchNode(
+    {
+      RINGD_LOG_LEVEL: 'error',
+      // Two media ports pairs per ringing call: a range far wider than the calls need.
+      RINGD_RTP_PORT_MIN: '10000',
+      RINGD_RTP_PORT_MAX: '60999',
+      RINGD_RING_TIMEOUT: '600',
+    },
+    async (directory, customerId) => {
+      await directory.devices.create(customerId, {
+        name: 'picker',
+        sip_username: 'picker',
+        sip_password: PASSWORD,
+      });
+      for (let i = 0; i < GROUPS; i++) {
+        const d = await directory.devices.create(customerId, {
+          name: memberName(i),
+          sip_username: memberName(i),
+          sip_password: PASSWORD,
+        });
+        await directory.callflows.create(customerId, {
+          numbers: [groupNumber(i)],
+          flow: {
+            module: 'ring_group',
+            data: {
+              name: `Group ${i}`,
+              strategy: 'simultaneous',
+              timeout: 600,
+              endpoints: [{ id: d.id, endpoint_type: 'device' }],
+            },
+          },
+        });
+      }
+    },
+  );
+  const procs: { uas?: SippProcess; callers: Callers[]; picker?: SipUa } = { callers: [] };
+  try {
+    const pid = node.ringd.child.pid!;
+    const fds = fdsOf(pid);
+    // Two sockets per ringing call, and headroom for SIP, HTTP, the database and the prebound pool.
+    const cap = Math.floor((fds.limit - fds.open - 200) / 2);
+    const target = Math.min(RINGING, cap);
+    if (target < RINGING)
+      progress(
+        `ringd may open ${fds.limit} files (${fds.open} open now): ${RINGING} ringing calls need ~${2 * RINGING} sockets; capped at ${target}`,
+      );
+
+    // Every member device registers (digest) with the UAS's port as its contact, then the UAS starts there.
+    const uasPort = await freePort();
+    const reg = await SipUa.open({
+      server: `127.0.0.1:${node.ringd.sipPort}`,
+      domain: BENCH_DOMAIN,
+      user: memberName(0),
+      password: PASSWORD,
+      port: uasPort,
+    });
+    for (let i = 0; i < GROUPS; i += 50) {
+      const batch = Array.from({ length: Math.min(50, GROUPS - i) }, (_, k) => memberName(i + k));
+      const codes = await Promise.all(batch.map((u) => reg.register(`sip:${u}@127.0.0.1:${uasPort}`, u)));
+      const bad = codes.findIndex((c) => c !== 200);
+      if (bad >= 0) throw new Error(`REGISTER of ${batch[bad]} → ${codes[bad]}`);
+    }
+    reg.close();
+    progress(`${GROUPS} member devices registered at 127.0.0.1:${uasPort}`);
+    const totalCalls = target + GROUPS;
+    procs.uas = await startSipp({
+      scenario: 'uas-ring-cancel.xml',
+      transport: 'udp',
+      port: uasPort,
+      calls: totalCalls + 10,
+      timeoutMs: 900_000,
+      extraArgs: ['-l', String(totalCalls + 10), '-max_recv_loops', '10000'],
+    });
+
+    const numbers = Array.from({ length: GROUPS }, (_, i) => groupNumber(i));
+    procs.picker = await SipUa.open({
+      server: `127.0.0.1:${node.ringd.sipPort}`,
+      domain: BENCH_DOMAIN,
+      user: 'picker',
+      password: PASSWORD,
+    });
+
+    // Light: one call ringing in every group; a warm-up, then the measured pickups.
+    const first = startCallers(node, numbers, GROUPS, Math.min(RATE, 200));
+    procs.callers.push(first);
+    const lightRinging = await fill([first], GROUPS, 120_000);
+    progress(`light: ${lightRinging} calls ringing`);
+    const warm = Math.min(WARMUP, Math.floor(GROUPS / 4));
+    const warmed = await pickups(procs.picker, node, warm, 0, GROUPS);
+    const lightN = Math.min(LIGHT_PICKUPS, GROUPS - warm);
+    const light = await pickups(procs.picker, node, lightN, warm, GROUPS);
+    progress(`light: ${light.ms.length} pickups`);
+
+    // Loaded: fill the groups round-robin up to the target, let the fill settle, then measure.
+    // Each successful pickup took one of the light calls (the callers' own count lags by a report).
+    const already = lightRinging - warmed.ms.length - light.ms.length;
+    const more = startCallers(node, numbers, Math.max(0, target - already), RATE);
+    procs.callers.push(more);
+    const ringingStart = await fill(procs.callers, target, Math.ceil(target / RATE) * 1000 + 120_000);
+    progress(`loaded: ${ringingStart} calls ringing (${fdsOf(pid).open} files open in ringd)`);
+    await sleep(2000);
+    const rssLoaded = rssOf(pid);
+    const loaded = await pickups(procs.picker, node, PICKUPS, warm + lightN, GROUPS);
+    await sleep(500);
+    for (const c of procs.callers) c.child.send({ type: 'report' });
+    await sleep(300);
+    const ringingEnd = procs.callers.reduce((n, c) => n + c.last.ringing, 0);
+    progress(`loaded: ${loaded.ms.length} pickups; ${ringingEnd} calls ringing at the end`);
+    return {
+      groups: GROUPS,
+      requested: RINGING,
+      cap,
+      light: { ringing: lightRinging, lat: light },
+      loaded: { ringingStart, ringingEnd, lat: loaded },
+      rssLoaded,
+      fds: fdsOf(pid),
+    };
+  } finally {
+    procs.picker?.close();
+    await Promise.all(procs.callers.map((c) => c.stop()));
+    procs.uas?.kill();
+    await procs.uas?.done;
+    await node.stop();
+  }
+}
+
+/** Engine-only lookup cost (µs per request) at one size. */
+interface LookupFigure {
+  ringing: number;
+  groups: number;
+  /** `PickupIndex.candidates` of one ring group (the index alone), groups drawn from all of them. */
+  indexUs: number;
+  /** The same, groups drawn from the same 100 groups at every size (the same working set in cache). */
+  indexHotUs: number;
+  /** `PickupEngine.lookup` of a directed `*87<group>` request (the index plus the pickable checks). */
+  engineUs: number;
+  /** Filing one ringing leg and removing it again (`add` + `remove`). */
+  churnUs: number;
+}
+
+/**
+ * The candidate lookup of the pickup engine alone (src/pbx/pickup/), no SIP: an index of `n` fake ringing
+ * legs spread over `n / 10` ring groups (10 calls ringing per group at every size, so only the number of
+ * calls ringing *elsewhere* changes), each leg also filed under its device, its user and a call-group name;
+ * then lookups of random groups, timed in batches (median of 5 batches after a warm-up).
+ */
+function engineLookup(sizes: number[], lookups: number): LookupFigure[] {
+  return sizes.map((n) => {
+    const groups = Math.max(1, Math.floor(n / 10));
+    const index = new PickupIndex();
+    const calls = new Map<string, PickupCall>();
+    const fakeCall = (id: string, deviceId: string | undefined): PickupCall => ({
+      id,
+      customerId: 'tenant',
+      callerDeviceId: deviceId,
+      pickable: true,
+      alive: true,
+      prepareLeg: async () => true,
+      canJoin: () => true,
+      claimFor: () => true,
+      joinWith: () => true,
+    });
+    const legOf = (i: number): IndexedLeg => {
+      const g = i % groups;
+      return {
+        id: `leg-${i}`,
+        customerId: 'tenant',
+        masterCallId: `call-${i}`,
+        groupcallId: `gc-${i}`,
+        deviceId: `device-${g}`,
+        userId: `user-${g}`,
+        ring: { why: 'ring_group', callflowId: `cf-${g}`, ringGroupName: `Group ${g}` },
+        callGroups: [`cg-${g % 100}`],
+      };
+    };
+    for (let i = 0; i < n; i++) {
+      index.add(legOf(i));
+      calls.set(`call-${i}`, fakeCall(`call-${i}`, 'caller-device'));
+    }
+    const engine = new PickupEngine({
+      index,
+      // The lookup reads no directory (requests are built before it); TenantTargets only keeps it.
+      directory: {} as DirectoryCache,
+      callOf: (id) => calls.get(id),
+      pickerOf: () => undefined,
+      random: Math.random,
+      stamp: () => '',
+    });
+    const picker = fakeCall('picker-call', 'picker-device');
+    const who = { customerId: 'tenant', deviceId: 'picker-device', userId: '' };
+    const scopeOf = (g: number): PickupScope => ({
+      kind: 'ring_group',
+      key: ringGroupKey(`cf-${g}`, `Group ${g}`),
+    });
+    const scopes = Array.from({ length: 4096 }, () => scopeOf(Math.floor(Math.random() * groups)));
+    const hot = Array.from({ length: 4096 }, () =>
+      scopeOf(Math.floor(Math.random() * Math.min(groups, 100))),
+    );
+    const requests = scopes.map((scope): PickupRequest => ({
+      kind: 'directed',
+      permission: () => 'allowed',
+      tiers: [{ scopes: [scope] }],
+      order: 'oldest',
+    }));
+    let sink = 0;
+    const time = (fn: (i: number) => void, count: number): number => {
+      const runs: number[] = [];
+      for (let i = 0; i < Math.min(count, 20_000); i++) fn(i); // warm-up
+      for (let r = 0; r < 5; r++) {
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < count; i++) fn(i);
+        runs.push(Number(process.hrtime.bigint() - t0) / 1000 / count);
+      }
+      return runs.sort((a, b) => a - b)[2];
+    };
+    const indexUs = time((i) => {
+      sink += index.candidates({ customerId: 'tenant', scopes: [scopes[i & 4095]], order: 'oldest' }).length;
+    }, lookups);
+    const indexHotUs = time((i) => {
+      sink += index.candidates({ customerId: 'tenant', scopes: [hot[i & 4095]], order: 'oldest' }).length;
+    }, lookups);
+    const engineUs = time((i) => {
+      sink += engine.lookup(picker, who, requests[i & 4095]).length;
+    }, lookups);
+    let next = n;
+    const churnUs = time(() => {
+      const leg = legOf(next++);
+      index.add(leg);
+      index.remove(leg.id);
+    }, lookups);
+    if (sink === 0) progress('no candidates found (unexpected)');
+    return { ringing: n, groups, indexUs, indexHotUs, engineUs, churnUs };
+  });
+}
+
+function stats(l: Latencies) {
+  const s = [...l.ms].sort((a, b) => a - b);
+  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  return { n: s.length, p50: quantile(s, 0.5), p99: quantile(s, 0.99), max: s.at(-1) ?? NaN, mean };
+}
+
+const f = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+
+function endToEndLines(e2e: EndToEnd): { table: string[]; figures: string[] } {
+  const light = stats(e2e.light.lat);
+  const loaded = stats(e2e.loaded.lat);
+  const fail = (l: Latencies) =>
+    Object.entries(l.failures)
+      .map(([k, v]) => `${v}× ${k}`)
+      .join(', ') || 'none';
+  const row = (what: string, s: ReturnType<typeof stats>, l: Latencies) =>
+    `  ${what.padEnd(34)} ${String(s.n).padStart(7)} ${f(s.p50).padStart(8)} ${f(s.p99).padStart(8)} ${f(s.max).padStart(8)} ${f(s.mean).padStart(8)} ${l.cpuMsPerPickup.toFixed(2).padStart(20)}`;
+  const failedCount = (l: Latencies) => Object.values(l.failures).reduce((a, b) => a + b, 0);
+  return {
+    table: [
+      `Pickup latency through ringd: picker's authenticated INVITE sent → 200 OK received (UDP loopback), one pickup at a time, ${GAP_MS} ms apart, directed *87<ring group> over ${e2e.groups} ring groups`,
+      `  ${'background'.padEnd(34)} ${'pickups'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'mean ms'.padStart(8)} ${'ringd CPU ms/pickup'.padStart(20)}`,
+      row(`light: ${e2e.light.ringing} ringing`, light, e2e.light.lat),
+      row(`loaded: ${e2e.loaded.ringingStart} → ${e2e.loaded.ringingEnd} ringing`, loaded, e2e.loaded.lat),
+      `  failed pickups: light ${fail(e2e.light.lat)}; loaded ${fail(e2e.loaded.lat)}`,
+      `  ringd: RSS ${(e2e.rssLoaded / 1048576).toFixed(0)} MiB loaded; open files ${e2e.fds.open} of ${e2e.fds.limit}${e2e.cap < e2e.requested ? ` (ringing capped at ${e2e.cap} by the open-file limit; ${e2e.requested} asked)` : ''}`,
+      '',
+    ],
+    figures: [
+      `pickup_groups=${e2e.groups}`,
+      `pickup_light_ringing=${e2e.light.ringing}`,
+      `pickup_light_p50_ms=${f(light.p50)}`,
+      `pickup_light_p99_ms=${f(light.p99)}`,
+      `pickup_loaded_ringing_start=${e2e.loaded.ringingStart}`,
+      `pickup_loaded_ringing_end=${e2e.loaded.ringingEnd}`,
+      `pickup_loaded_pickups=${loaded.n}`,
+      `pickup_loaded_p50_ms=${f(loaded.p50)}`,
+      `pickup_loaded_p99_ms=${f(loaded.p99)}`,
+      `pickup_loaded_max_ms=${f(loaded.max)}`,
+      `pickup_loaded_cpu_ms_per_pickup=${e2e.loaded.lat.cpuMsPerPickup.toFixed(3)}`,
+      `pickup_failed=${failedCount(e2e.light.lat) + failedCount(e2e.loaded.lat)}`,
+    ],
+  };
+}
+
+async function main() {
+  const e2e = NO_E2E ? undefined : await endToEnd();
+  const sizes = smoke ? [100, 1000] : [1000, 10_000, 100_000];
+  const lookups = engineLookup(sizes, smoke ? 20_000 : 200_000);
+  const e = e2e ? endToEndLines(e2e) : { table: [], figures: [] };
+  const lines = [
+    ...e.table,
+    'The pickup engine alone (src/pbx/pickup/, fake ringing legs, 10 per group; µs per operation):',
+    `  ${'ringing'.padEnd(24)} ${'index lookup'.padStart(12)} ${'same 100 groups'.padStart(15)} ${'engine lookup'.padStart(13)} ${'add+remove leg'.padStart(14)}`,
+    ...lookups.map(
+      (l) =>
+        `  ${`${l.ringing} in ${l.groups} groups`.padEnd(24)} ${l.indexUs.toFixed(3).padStart(12)} ${l.indexHotUs.toFixed(3).padStart(15)} ${l.engineUs.toFixed(3).padStart(13)} ${l.churnUs.toFixed(3).padStart(14)}`,
+    ),
+  ];
+  console.log(lines.join('\n'));
+  console.log('');
+  for (const line of e.figures) console.log(line);
+  for (const l of lookups) {
+    console.log(`pickup_index_lookup_us_${l.ringing}=${l.indexUs.toFixed(3)}`);
+    console.log(`pickup_index_lookup_hot_us_${l.ringing}=${l.indexHotUs.toFixed(3)}`);
+    console.log(`pickup_engine_lookup_us_${l.ringing}=${l.engineUs.toFixed(3)}`);
+    console.log(`pickup_index_churn_us_${l.ringing}=${l.churnUs.toFixed(3)}`);
+  }
+  if (e2e && stats(e2e.loaded.lat).n < Math.ceil(PICKUPS * 0.95)) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

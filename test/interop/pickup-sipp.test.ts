@@ -1,0 +1,300 @@
+/**
+ * Call pickup through the real ringd process, SIPp on every side (issue 6, pickup.md): three SIPp members
+ * registered with digest ring in a ring group for a SIPp caller; a fourth registered device (the picker)
+ * dials a pickup code with digest. Checked on the wire: the picker's final answer (status and reason phrase
+ * exactly), the CANCEL `Reason` the members get, the caller being answered and hung up; over REST and the
+ * WebSocket `/v1.0/events`: the `call_pickup` event, the groupcall's `answer_call_id`, the legs' hang-up
+ * reasons. Also the races of pickup.md step 4 over real sockets: two pickers at the same moment.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it, type TestContext } from 'node:test';
+import { PASSWORD } from '../../bench/support/ringd-bench.ts';
+import { SipUa } from '../../bench/support/sip-ua.ts';
+import { TIMESTAMP_PATTERN } from '../../src/store/timestamp.ts';
+import { connectEvents, type EventClient } from '../support/event-client.ts';
+import {
+  assertPassed,
+  cancelReason,
+  COMPLETED_ELSEWHERE,
+  eventOf,
+  GroupNode,
+  NIL_UUID,
+  sleep,
+  summary,
+  timeline,
+  type GroupcallJson,
+  type Phone,
+} from './support/group-node.ts';
+import {
+  finalAnswer,
+  NO_CALL,
+  NO_TARGET,
+  NOT_PERMITTED,
+  pick,
+  PICKED,
+  ringing,
+  startCancellingCaller,
+  startPickedCaller,
+  startPicker,
+} from './support/pickup.ts';
+import type { SippProcess, SippRun } from './support/sipp.ts';
+
+const GROUP = '3001';
+
+describe('call pickup through ringd, SIPp on every side', { timeout: 300_000 }, () => {
+  let g: GroupNode;
+  let m1: Phone;
+  let m2: Phone;
+  let m3: Phone;
+  let picker: Phone;
+  let picker2: Phone;
+  let events: EventClient;
+
+  before(async () => {
+    g = await GroupNode.start();
+    m1 = await g.phone('m1');
+    m2 = await g.phone('m2');
+    m3 = await g.phone('m3');
+    picker = await g.phone('picker');
+    picker2 = await g.phone('picker2');
+    const dev = (p: Phone) => ({ id: p.id, endpoint_type: 'device' });
+    await g.callflow([GROUP], {
+      module: 'ring_group',
+      data: { name: 'Sales', strategy: 'simultaneous', timeout: 30, endpoints: [dev(m1), dev(m2), dev(m3)] },
+    });
+    // KAZOO's group_pickup restricted to another device: the picker is not permitted (pickup.md §1).
+    await g.callflow(['7001'], {
+      module: 'group_pickup',
+      data: { device_id: m1.id, approved_device_id: m2.id },
+    });
+  });
+  after(async () => {
+    await g?.stop();
+  });
+  beforeEach(async () => {
+    events = await connectEvents(g.http, { key: g.apiKey });
+  });
+  afterEach(async () => {
+    await events?.close();
+  });
+
+  /** Starts the three members ringing until cancelled; killed (by pid) when the test ends either way. */
+  async function ringMembers(t: TestContext): Promise<SippProcess[]> {
+    const members = await Promise.all([m1, m2, m3].map((p) => g.member(p, { kind: 'ring' })));
+    bound(t, members);
+    return members;
+  }
+
+  function bound(t: TestContext, procs: SippProcess[]): void {
+    t.after(async () => {
+      for (const p of procs) p.kill();
+      await Promise.all(procs.map((p) => p.done));
+    });
+  }
+
+  /** The incoming call of `device` (its `call_created` event), e.g. the picker's own call. */
+  async function incomingCallOf(device: Phone): Promise<string> {
+    const m = await eventOf(
+      events,
+      (e) =>
+        e.type === 'call_created' && e.data.direction === 'incoming' && e.data.source?.target === device.id,
+    );
+    return m.data.id as string;
+  }
+
+  it('*87<group>: the picker gets 200 and is bridged; members get CANCEL "Call completed elsewhere"; the caller is answered', async (t) => {
+    const members = await ringMembers(t);
+    const caller = await startPickedCaller(g, GROUP);
+    bound(t, [caller]);
+    const { callerCallId, legIds } = await ringing(events, GROUP, 3);
+    assert.equal(legIds.length, 3, 'all three members ring');
+
+    const run = await pick(g, picker, `*87${GROUP}`, 500);
+    assertPassed('picker (407, 200, ACK, BYE)', run);
+    assert.equal(finalAnswer(run), PICKED);
+
+    const callerRun = await caller.done;
+    assertPassed('caller (180, 200 from the pickup, ACK, BYE from ringd)', callerRun);
+    assert.deepEqual(callerRun.logs, ['ANSWERED', 'BYE']);
+    const runs = await Promise.all(members.map((m) => m.done));
+    runs.forEach((r, i) => {
+      assertPassed(`m${i + 1} (180, CANCEL → 200 + 487, ACK)`, r);
+      assert.equal(cancelReason(r), COMPLETED_ELSEWHERE, `m${i + 1}'s CANCEL says why`);
+    });
+
+    const pickerCallId = await incomingCallOf(picker);
+    const pickup = await eventOf(events, (m) => m.type === 'call_pickup');
+    const created = await eventOf(
+      events,
+      (m) => m.type === 'groupcall_created' && m.data.master_call_id === callerCallId,
+    );
+    const id = created.data.id as string;
+    const { tm_create, picked_call_id, ...rest } = pickup.data;
+    assert.deepEqual(rest, {
+      id: callerCallId,
+      customer_id: g.customerId,
+      caller_call_id: callerCallId,
+      picker_call_id: pickerCallId,
+      groupcall_id: id,
+      kind: 'directed',
+      picker_device_id: picker.id,
+      picker_user_id: NIL_UUID,
+    });
+    assert.ok(
+      legIds.includes(picked_call_id),
+      `the picked leg is one of the ringing legs: ${picked_call_id}`,
+    );
+    assert.match(tm_create, TIMESTAMP_PATTERN);
+
+    await eventOf(events, (m) => m.type === 'groupcall_hangup' && m.data.id === id);
+    const gc = await g.api<GroupcallJson>('GET', `/v1.0/groupcalls/${id}`);
+    assert.equal(
+      gc.answer_call_id,
+      pickerCallId,
+      `the groupcall records the picker's call: ${JSON.stringify(gc)}`,
+    );
+    assert.deepEqual([...gc.call_ids].sort(), legIds, 'the groupcall rang the three members');
+    assert.deepEqual(timeline(events.messages, id), [
+      'groupcall_created',
+      'groupcall_progressing',
+      'groupcall_hangup',
+    ]);
+    for (const legId of legIds) {
+      const leg = await g.finishedCall(legId);
+      assert.deepEqual([leg.hangup_by, leg.hangup_reason], ['local', 'pickedup'], `leg ${legId}`);
+    }
+    const callerLeg = await g.finishedCall(callerCallId);
+    assert.equal(callerLeg.status, 'hangup');
+    assert.deepEqual(
+      [callerLeg.hangup_by, callerLeg.hangup_reason],
+      ['local', 'normal'],
+      "ringd hung up the caller's leg when the picker hung up",
+    );
+    const pickerLeg = await g.finishedCall(pickerCallId);
+    assert.deepEqual([pickerLeg.hangup_by, pickerLeg.hangup_reason], ['remote', 'normal']);
+  });
+
+  it('a picker the group_pickup action does not approve gets 403 Pickup Not Permitted; the call keeps ringing', async (t) => {
+    const members = await ringMembers(t);
+    const caller = await startCancellingCaller(g, GROUP, 3_000);
+    bound(t, [caller]);
+    await ringing(events, GROUP, 3);
+
+    const run = await pick(g, picker, '7001');
+    assertPassed('picker (407, 403, ACK)', run);
+    assert.equal(finalAnswer(run), NOT_PERMITTED);
+
+    assertPassed('caller (rings, then cancels itself)', await caller.done);
+    const runs = await Promise.all(members.map((m) => m.done));
+    runs.forEach((r, i) => {
+      assertPassed(`m${i + 1} (rings until the caller cancels)`, r);
+      assert.equal(cancelReason(r), '', 'not picked up: no "completed elsewhere"');
+    });
+    assert.equal(
+      events.messages.filter((m) => m.type === 'call_pickup').length,
+      0,
+      `no call_pickup event: ${summary(events.messages)}`,
+    );
+  });
+
+  it('*87 + an extension nothing answers to gets 404 No Pickup Target', async () => {
+    const run = await pick(g, picker, '*879999');
+    assertPassed('picker (407, 404, ACK)', run);
+    assert.equal(finalAnswer(run), NO_TARGET);
+  });
+
+  it('*87<group> while nothing rings gets 480 No Call To Pick Up', async () => {
+    const run = await pick(g, picker, `*87${GROUP}`);
+    assertPassed('picker (407, 480, ACK)', run);
+    assert.equal(finalAnswer(run), NO_CALL);
+  });
+
+  it('two pickers whose authenticated INVITEs leave in the same tick: exactly one gets 200, the other 480 (5 rounds)', async (t) => {
+    // SIPp processes start a few ms apart, which may let the first pickup finish before the second
+    // arrives; two UAs of this process that send their credentials in the same tick put both INVITEs in
+    // ringd's socket together, so the second is handled while the first is in flight.
+    const server = g.sipAddress;
+    const uas = await Promise.all(
+      [picker, picker2].map((p) =>
+        SipUa.open({ server, domain: g.node.domain, user: p.name, password: PASSWORD }),
+      ),
+    );
+    t.after(() => uas.forEach((u) => u.close()));
+    const outcomes: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      const members = await Promise.all([m1, m2, m3].map((p) => g.member(p, { kind: 'ring' })));
+      const caller = await startPickedCaller(g, GROUP);
+      const all = [...members, caller];
+      try {
+        await ringing(events, GROUP, 3);
+        let arrived = 0;
+        let release!: () => void;
+        const both = new Promise<void>((r) => (release = r));
+        const barrier = () => {
+          if (++arrived === 2) release();
+          return both;
+        };
+        const results = await Promise.all(uas.map((u) => u.invite(`*87${GROUP}`, { beforeAuth: barrier })));
+        const answers = results.map((r) => `${r.final.status} ${r.final.reason}`);
+        assert.deepEqual(
+          [...answers].sort(),
+          [PICKED, NO_CALL].sort(),
+          `round ${round + 1}: ${answers.join(' / ')}`,
+        );
+        const winner = results.findIndex((r) => r.final.status === 200);
+        outcomes.push(winner === 0 ? 'picker' : 'picker2');
+        await sleep(200);
+        assert.equal(await uas[winner].bye(results[winner].dialog!), 200, 'the winner hangs up');
+        assertPassed(`caller of round ${round + 1}`, await caller.done);
+        for (const [i, r] of (await Promise.all(members.map((m) => m.done))).entries()) {
+          assertPassed(`m${i + 1} of round ${round + 1}`, r);
+          assert.equal(cancelReason(r), COMPLETED_ELSEWHERE);
+        }
+      } finally {
+        for (const p of all) p.kill();
+        await Promise.all(all.map((p) => p.done));
+      }
+      await events.close();
+      events = await connectEvents(g.http, { key: g.apiKey });
+    }
+    t.diagnostic(`winners by round: ${outcomes.join(', ')}`);
+  });
+
+  it('two pickers for one ringing call at the same moment: exactly one gets 200, the other 480 (5 rounds)', async (t) => {
+    const outcomes: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      const members = await Promise.all([m1, m2, m3].map((p) => g.member(p, { kind: 'ring' })));
+      const caller = await startPickedCaller(g, GROUP);
+      const all = [...members, caller];
+      try {
+        await ringing(events, GROUP, 3);
+        const pickers = await Promise.all([
+          startPicker(g, picker, `*87${GROUP}`),
+          startPicker(g, picker2, `*87${GROUP}`),
+        ]);
+        all.push(...pickers);
+        const runs: SippRun[] = await Promise.all(pickers.map((p) => p.done));
+        runs.forEach((r, i) => assertPassed(`picker ${i + 1} of round ${round + 1}`, r));
+        const answers = runs.map(finalAnswer);
+        assert.deepEqual(
+          [...answers].sort(),
+          [PICKED, NO_CALL].sort(),
+          `round ${round + 1}: ${answers.join(' / ')}`,
+        );
+        outcomes.push(answers[0] === PICKED ? 'picker' : 'picker2');
+        assertPassed(`caller of round ${round + 1}`, await caller.done);
+        for (const [i, r] of (await Promise.all(members.map((m) => m.done))).entries()) {
+          assertPassed(`m${i + 1} of round ${round + 1}`, r);
+          assert.equal(cancelReason(r), COMPLETED_ELSEWHERE);
+        }
+      } finally {
+        for (const p of all) p.kill();
+        await Promise.all(all.map((p) => p.done));
+      }
+      // The next round's caller call is found by its call_created: forget this round's.
+      await events.close();
+      events = await connectEvents(g.http, { key: g.apiKey });
+    }
+    t.diagnostic(`winners by round: ${outcomes.join(', ')}`);
+  });
+});

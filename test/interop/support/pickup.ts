@@ -1,0 +1,176 @@
+/**
+ * Call pickup through the real ringd process (issue 6), on top of group-node.ts: SIPp pickers (registered
+ * devices dialing a pickup code with digest, `uac-auth-pickup.xml`), a SIPp caller whose call is picked up
+ * and then hung up by the far end (`uac-auth-picked.xml`), the answers the spec's table gives a picker, and
+ * user updates for named call/pickup groups.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PASSWORD } from '../../../bench/support/ringd-bench.ts';
+import type { EventClient, StreamMessage } from '../../support/event-client.ts';
+import { eventOf, type GroupNode, type Phone } from './group-node.ts';
+import { describeRun, startSipp, type SippProcess, type SippRun } from './sipp.ts';
+
+/** The answers pickup.md's table gives a picker ("Outcomes for the picker"), status and phrase. */
+export const PICKED = '200 OK';
+export const NOT_PERMITTED = '403 Pickup Not Permitted';
+export const NO_TARGET = '404 No Pickup Target';
+export const NO_CALL = '480 No Call To Pick Up';
+
+/** Bound of every SIPp process of a pickup test. */
+const SIPP_TIMEOUT_MS = 20_000;
+
+/** `domain;user;` injection file for a device's SIPp (written once per user into the node's directory). */
+export function injectionFile(g: GroupNode, user: string): string {
+  const path = join(g.node.dir, `inf-${user}.csv`);
+  writeFileSync(path, `SEQUENTIAL\n${g.node.domain};${user};\n`);
+  return path;
+}
+
+/**
+ * `picker` dials `code` with digest from the port it registered from (`uac-auth-pickup.xml`); when it is
+ * answered it holds `holdMs`, then hangs up itself. Resolves once SIPp started; `done` when it ends.
+ */
+export function startPicker(g: GroupNode, picker: Phone, code: string, holdMs = 300): Promise<SippProcess> {
+  return startSipp({
+    scenario: 'uac-auth-pickup.xml',
+    remote: g.sipAddress,
+    transport: 'udp',
+    port: picker.port || undefined,
+    calls: 1,
+    service: code,
+    timeoutMs: SIPP_TIMEOUT_MS,
+    logs: true,
+    extraArgs: [
+      '-au',
+      picker.name,
+      '-ap',
+      PASSWORD,
+      '-auth_uri',
+      `${code}@${g.node.domain}`,
+      '-inf',
+      injectionFile(g, picker.name),
+      '-d',
+      String(holdMs),
+    ],
+  });
+}
+
+/** {@link startPicker} run to its end. */
+export async function pick(g: GroupNode, picker: Phone, code: string, holdMs = 300): Promise<SippRun> {
+  return (await startPicker(g, picker, code, holdMs)).done;
+}
+
+/** The final answer a picker got, `"<code> <phrase>"` (from its FINAL log line); fails when it got none. */
+export function finalAnswer(run: SippRun): string {
+  const line = run.logs.find((l) => l.startsWith('FINAL '));
+  assert.ok(line !== undefined, `the picker got no final answer: ${describeRun(run)}`);
+  return line.slice('FINAL '.length).trim();
+}
+
+/**
+ * The SIPp caller dials `number` with digest, rings, and waits to be answered (by a pickup) and then hung
+ * up by ringd (`uac-auth-picked.xml`). Resolves once SIPp started.
+ */
+export function startPickedCaller(g: GroupNode, number: string): Promise<SippProcess> {
+  return startSipp({
+    scenario: 'uac-auth-picked.xml',
+    remote: g.sipAddress,
+    transport: 'udp',
+    calls: 1,
+    service: number,
+    timeoutMs: SIPP_TIMEOUT_MS,
+    logs: true,
+    extraArgs: [
+      '-au',
+      'caller',
+      '-ap',
+      PASSWORD,
+      '-auth_uri',
+      `${number}@${g.node.domain}`,
+      '-inf',
+      g.node.callerInf,
+    ],
+  });
+}
+
+/** The SIPp caller dials `number`, rings, and cancels after `afterMs` (`uac-auth-cancel.xml`). */
+export function startCancellingCaller(g: GroupNode, number: string, afterMs: number): Promise<SippProcess> {
+  return startSipp({
+    scenario: 'uac-auth-cancel.xml',
+    remote: g.sipAddress,
+    transport: 'udp',
+    calls: 1,
+    service: number,
+    timeoutMs: SIPP_TIMEOUT_MS,
+    extraArgs: [
+      '-au',
+      'caller',
+      '-ap',
+      PASSWORD,
+      '-auth_uri',
+      `${number}@${g.node.domain}`,
+      '-inf',
+      g.node.callerInf,
+      '-d',
+      String(afterMs),
+    ],
+  });
+}
+
+/**
+ * Waits until `count` legs of the caller call to `number` ring (a `call_ringing` event for each outgoing
+ * leg whose master is that call); resolves with the caller call's id and the ringing legs' ids.
+ */
+export async function ringing(
+  events: EventClient,
+  number: string,
+  count: number,
+  timeoutMs = 10_000,
+): Promise<{ callerCallId: string; legIds: string[] }> {
+  const created = await eventOf(
+    events,
+    (m) =>
+      m.type === 'call_created' &&
+      m.data.direction === 'incoming' &&
+      m.data.destination?.target === number &&
+      !events.messages.some((h) => h.type === 'call_hangup' && h.data.id === m.data.id),
+    timeoutMs,
+  );
+  const callerCallId: string = created.data.id;
+  const deadline = Date.now() + timeoutMs;
+  const legs = () =>
+    [
+      ...new Set(
+        events.messages
+          .filter(
+            (m: StreamMessage) =>
+              m.type === 'call_ringing' &&
+              m.data.direction === 'outgoing' &&
+              m.data.master_call_id === callerCallId,
+          )
+          .map((m) => m.data.id as string),
+      ),
+    ].sort();
+  while (legs().length < count) {
+    if (Date.now() > deadline)
+      throw new Error(
+        `only ${legs().length} of ${count} legs of ${callerCallId} rang within ${timeoutMs} ms`,
+      );
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { callerCallId, legIds: legs() };
+}
+
+/** `PUT /v1.0/users/{id}` with the tenant's key; anything but 200 throws with the answer. */
+export async function updateUser(g: GroupNode | { http: string; apiKey: string }, id: string, body: object) {
+  const res = await fetch(`${g.http}/v1.0/users/${id}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${g.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`PUT /v1.0/users/${id} → ${res.status}: ${text}`);
+  return JSON.parse(text) as { id: string; call_groups: string[]; pickup_groups: string[] };
+}
