@@ -4,12 +4,13 @@
  * dials a pickup code with digest. Checked on the wire: the picker's final answer (status and reason phrase
  * exactly), the CANCEL `Reason` the members get, the caller being answered and hung up; over REST and the
  * WebSocket `/v1.0/events`: the `call_pickup` event, the groupcall's `answer_call_id`, the legs' hang-up
- * reasons. Also the races of pickup.md step 4 over real sockets: two pickers at the same moment.
+ * reasons. Also the races of pickup.md step 4 over real sockets: two pickers at the same moment, a picker
+ * and a member answering at the same moment, the caller hanging up while the pickup is in flight.
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import { PASSWORD } from '../../bench/support/ringd-bench.ts';
-import { SipUa } from '../../bench/support/sip-ua.ts';
+import { header, SipUa } from '../../bench/support/sip-ua.ts';
 import { TIMESTAMP_PATTERN } from '../../src/store/timestamp.ts';
 import { connectEvents, type EventClient } from '../support/event-client.ts';
 import {
@@ -22,6 +23,7 @@ import {
   sleep,
   summary,
   timeline,
+  type CallJson,
   type GroupcallJson,
   type Phone,
 } from './support/group-node.ts';
@@ -36,6 +38,10 @@ import {
   startCancellingCaller,
   startPickedCaller,
   startPicker,
+  inMicrotasks,
+  WireCaller,
+  WireMember,
+  within,
 } from './support/pickup.ts';
 import type { SippProcess, SippRun } from './support/sipp.ts';
 
@@ -296,5 +302,219 @@ describe('call pickup through ringd, SIPp on every side', { timeout: 300_000 }, 
       events = await connectEvents(g.http, { key: g.apiKey });
     }
     t.diagnostic(`winners by round: ${outcomes.join(', ')}`);
+  });
+
+  /** Opens the picker's own UA (closed when the test ends). */
+  async function pickerUa(t: TestContext, p: Phone = picker): Promise<SipUa> {
+    const ua = await SipUa.open({
+      server: g.sipAddress,
+      domain: g.node.domain,
+      user: p.name,
+      password: PASSWORD,
+    });
+    t.after(() => ua.close());
+    return ua;
+  }
+
+  /** Every call record of the node is `hangup` (polled: records are written behind the call path). */
+  async function nothingLive(what: string): Promise<void> {
+    let calls: CallJson[] = [];
+    for (let i = 0; i < 50; i++) {
+      calls = (await g.api<{ result: CallJson[] }>('GET', '/v1.0/calls?page_size=100')).result;
+      if (calls.every((c) => c.status === 'hangup')) return;
+      await sleep(100);
+    }
+    assert.fail(`${what}: calls not hung up: ${JSON.stringify(calls.filter((c) => c.status !== 'hangup'))}`);
+  }
+
+  it('a picker and a member answering in the same tick: exactly one is bridged, the loser is told on the wire (6 rounds)', async (t) => {
+    // m1 is a UA of this process on the port it registered from, so its 200 leaves in the very tick the
+    // picker's authenticated INVITE does: before it in even rounds, just after it (a few microtasks) in odd.
+    const ua = await pickerUa(t);
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const r = `round ${round + 1}`;
+      const member = await WireMember.open(g.sipAddress, m1.port);
+      const others = await Promise.all([m2, m3].map((p) => g.member(p, { kind: 'ring' })));
+      const caller = await startPickedCaller(g, GROUP);
+      const all = [...others, caller];
+      try {
+        const { callerCallId, legIds } = await ringing(events, GROUP, 3);
+        await member.invited();
+        const m1Leg = (
+          await eventOf(
+            events,
+            (m) =>
+              m.type === 'call_ringing' &&
+              legIds.includes(m.data.id as string) &&
+              m.data.destination?.target === m1.id,
+          )
+        ).data.id as string;
+        assert.ok(m1Leg, `${r}: one of the legs rings m1: ${legIds.join(', ')}`);
+
+        const memberFirst = round % 2 === 0;
+        let answered = false;
+        const result = await within(
+          ua.invite(`*87${GROUP}`, {
+            beforeAuth: () => {
+              if (memberFirst) answered = member.answer();
+              else inMicrotasks(8, () => (answered = member.answer()));
+              return Promise.resolve();
+            },
+          }),
+          10_000,
+          `${r}: the picker's INVITE`,
+        );
+        assert.ok(answered, `${r}: m1 sent its 200 (no CANCEL came before): ${member.wire()}`);
+        const answer = `${result.final.status} ${result.final.reason}`;
+        const pickerWon = result.final.status === 200;
+        outcomes.push(
+          `${pickerWon ? 'picker' : 'member'}${memberFirst ? ' (200 first)' : ' (INVITE first)'}`,
+        );
+        if (pickerWon) {
+          // m1's 200 lost: ringd ACKs and BYEs it, after a CANCEL saying why when the CANCEL crossed the 200.
+          await member.waitFor((m) => m.method === 'BYE', `${r}: ringd hangs up m1's late 200`);
+          const seq = member.requestsIn();
+          assert.ok(
+            ['INVITE,ACK,BYE', 'INVITE,CANCEL,ACK,BYE'].includes(seq.join()),
+            `${r}: m1 (lost): ${member.wire()}`,
+          );
+          const cancel = member.trace.find((l) => l.dir === '<' && l.msg.method === 'CANCEL');
+          outcomes[outcomes.length - 1] += ` [m1: ${seq.join(' ')}]`;
+          if (cancel)
+            assert.equal(header(cancel.msg, 'reason'), COMPLETED_ELSEWHERE, `${r}: ${member.wire()}`);
+          await sleep(200);
+          assert.equal(await within(ua.bye(result.dialog!), 8_000, `${r}: picker's BYE`), 200);
+        } else {
+          assert.equal(answer, NO_CALL, `${r}: the picker lost to m1's answer`);
+          await member.waitFor((m) => m.method === 'ACK', `${r}: ringd ACKs m1's 200`);
+          await sleep(200);
+          assert.deepEqual(member.requestsIn(), ['INVITE', 'ACK'], `${r}: m1 (won): ${member.wire()}`);
+          assert.equal(await member.bye(), 200, `${r}: m1 hangs up`);
+        }
+
+        const callerRun = await caller.done;
+        assertPassed(`caller of ${r} (answered, then BYE from ringd)`, callerRun);
+        assert.deepEqual(callerRun.logs, ['ANSWERED', 'BYE']);
+        for (const [i, run] of (await Promise.all(others.map((m) => m.done))).entries()) {
+          assertPassed(`m${i + 2} of ${r}`, run);
+          assert.equal(cancelReason(run), COMPLETED_ELSEWHERE, `m${i + 2} of ${r}`);
+        }
+
+        const created = await eventOf(
+          events,
+          (m) => m.type === 'groupcall_created' && m.data.master_call_id === callerCallId,
+        );
+        const id = created.data.id as string;
+        await eventOf(events, (m) => m.type === 'groupcall_hangup' && m.data.id === id);
+        const gc = await g.api<GroupcallJson>('GET', `/v1.0/groupcalls/${id}`);
+        const winner = pickerWon ? await incomingCallOf(picker) : m1Leg;
+        assert.equal(gc.answer_call_id, winner, `${r} (${answer}): ${JSON.stringify(gc)}`);
+        const pickups = events.messages.filter((m) => m.type === 'call_pickup');
+        assert.equal(pickups.length, pickerWon ? 1 : 0, `${r}: ${summary(events.messages)}`);
+        const callerLeg = await g.finishedCall(callerCallId);
+        assert.deepEqual([callerLeg.hangup_by, callerLeg.hangup_reason], ['local', 'normal'], r);
+        const m1Record = await g.finishedCall(m1Leg);
+        if (!pickerWon)
+          assert.deepEqual([m1Record.hangup_by, m1Record.hangup_reason], ['remote', 'normal'], r);
+        await nothingLive(r);
+      } finally {
+        member.close();
+        for (const p of all) p.kill();
+        await Promise.all(all.map((p) => p.done));
+      }
+      await events.close();
+      events = await connectEvents(g.http, { key: g.apiKey });
+    }
+    t.diagnostic(`winners by round: ${outcomes.join(', ')}`);
+  });
+
+  it('the caller cancels in the tick the picker’s INVITE leaves: 480 and 487, or 200 and BYE; nothing is left (6 rounds)', async (t) => {
+    const ua = await pickerUa(t);
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      const r = `round ${round + 1}`;
+      const members = await Promise.all([m1, m2, m3].map((p) => g.member(p, { kind: 'ring' })));
+      const caller = await WireCaller.open(g.sipAddress, {
+        domain: g.node.domain,
+        user: 'caller',
+        password: PASSWORD,
+        number: GROUP,
+      });
+      try {
+        await caller.call();
+        const { callerCallId } = await ringing(events, GROUP, 3);
+        const cancelFirst = round % 2 === 0;
+        let byeToPicker!: (at: bigint) => void;
+        const pickerHungUp = new Promise<bigint>((res) => (byeToPicker = res));
+        const result = await within(
+          ua.invite(`*87${GROUP}`, {
+            onBye: () => byeToPicker(process.hrtime.bigint()),
+            beforeAuth: () => {
+              if (cancelFirst) caller.cancel();
+              else inMicrotasks(8, () => caller.cancel());
+              return Promise.resolve();
+            },
+          }),
+          10_000,
+          `${r}: the picker's INVITE`,
+        );
+        const answer = `${result.final.status} ${result.final.reason}`;
+        const final = await caller.final();
+        const cancelAnswer = await caller.cancelAnswer();
+        const wire = `picker: ${answer}; caller: ${caller.wire()}`;
+        outcomes.push(`${answer}${cancelFirst ? ' (CANCEL first)' : ' (INVITE first)'}`);
+        if (result.final.status === 200) {
+          // The pickup claimed the call and answered the caller before its CANCEL was handled: the CANCEL
+          // gets 200 but the INVITE 200 too (RFC 3261 §9.2: the CANCEL has no effect then); the caller ACKs
+          // and hangs up at once (§9.1), and ringd hangs up the picker.
+          assert.equal(final.status, 200, `${r}: ${wire}`);
+          const pickup = await eventOf(events, (m) => m.type === 'call_pickup');
+          assert.equal(pickup.data.caller_call_id, callerCallId, `${r}: this round's call was picked`);
+          const byeAt = await within(pickerHungUp, 8_000, `${r}: ringd hangs up the picker (${wire})`);
+          const afterMs = Number(byeAt - result.finalAt) / 1e6;
+          await caller.waitFor(
+            (m) => m.status === 200 && header(m, 'cseq').endsWith('BYE'),
+            `${r}: the caller's BYE is answered`,
+          );
+          outcomes[outcomes.length - 1] += ` + BYE after ${afterMs.toFixed(1)} ms, caller ${final.status}`;
+        } else {
+          assert.equal(answer, NO_CALL, `${r}: ${wire}`);
+          // The caller's CANCEL was handled first: 200 + 487 for it; nothing was picked up.
+          assert.equal(final.status, 487, `${r}: ${wire}`);
+          assert.equal(
+            events.messages.filter((m) => m.type === 'call_pickup').length,
+            0,
+            `${r}: ${summary(events.messages)}`,
+          );
+        }
+        assert.equal(cancelAnswer.status, 200, `${r}: the CANCEL is answered 200: ${wire}`);
+        for (const [i, run] of (await Promise.all(members.map((m) => m.done))).entries()) {
+          assertPassed(`m${i + 1} of ${r} (rings until cancelled)`, run);
+          const why = cancelReason(run);
+          if (result.final.status === 200) assert.equal(why, COMPLETED_ELSEWHERE, `m${i + 1} of ${r}`);
+          else assert.notEqual(why, COMPLETED_ELSEWHERE, `m${i + 1} of ${r}: not picked up`);
+        }
+        await nothingLive(`${r}: ${wire}`);
+      } finally {
+        caller.close();
+        for (const p of members) p.kill();
+        await Promise.all(members.map((p) => p.done));
+      }
+      await events.close();
+      events = await connectEvents(g.http, { key: g.apiKey });
+    }
+    t.diagnostic(`outcomes by round: ${outcomes.join(', ')}`);
+
+    // ringd is still well: an ordinary pickup right after works.
+    const members = await ringMembers(t);
+    const caller = await startPickedCaller(g, GROUP);
+    bound(t, [caller]);
+    await ringing(events, GROUP, 3);
+    const run = await pick(g, picker, `*87${GROUP}`, 300);
+    assertPassed('picker after the races', run);
+    assert.equal(finalAnswer(run), PICKED);
+    assertPassed('caller after the races', await caller.done);
+    for (const m of await Promise.all(members.map((p) => p.done))) assertPassed('member after the races', m);
   });
 });
