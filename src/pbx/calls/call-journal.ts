@@ -1,14 +1,15 @@
 /**
  * Call records (groupcall.md "Calls"): the in-memory `Call` of each leg, its status changes with their
  * timestamps, the events published for them, and their persistence. SIP handling never waits for the
- * database: changes are written behind, in batches — every `BATCH_MS` the latest state of each changed leg
- * is written in one transaction (an upsert through the store's record writer), so a call's five or six
+ * database: changes are written behind, in batches (`RecordBatcher`, src/store/record-batcher.ts) — every
+ * 200 ms the latest state of each changed leg is written in one transaction (an upsert), so a call's five or six
  * status changes cost one or two row writes, and a batch costs one commit. `flush()` writes what is pending
  * now. (The call benchmark's profile had one statement per change taking a third of ringd's CPU, then the
  * query builder of the batched writes taking a quarter.)
  */
 import type { Address } from '../../directory/schemas/common.ts';
 import { NIL_UUID, NOT_YET, TimestampSource } from '../../store/timestamp.ts';
+import { RecordBatcher } from '../../store/record-batcher.ts';
 import type { Store } from '../../store/types.ts';
 import type { Call, CallEvent, CallLog, HangupReason } from './types.ts';
 
@@ -59,22 +60,14 @@ const EVENT_OF: Record<CallStatus, string> = {
   hangup: 'call_hangup',
 };
 
-/** How long changes gather before they are written (ms). */
-const BATCH_MS = 200;
-/** Rows per transaction: SQLite writes block the event loop, so a big batch is cut and SIP runs between. */
-const CHUNK_ROWS = 256;
-
 /** Owns every live leg's record: changes, events, batched writes. */
 export class CallJournal {
-  /** Legs changed since the last write: their live records (the latest state is what gets written). */
-  private readonly pending = new Map<string, Call>();
+  /** Legs changed since the last write (the latest state is what gets written). */
+  private readonly writes: RecordBatcher<'calls'>;
   private readonly stamps: TimestampSource;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private writing = 0;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     now: () => number,
     private readonly log: CallLog,
     private readonly publish: ((e: CallEvent) => void) | undefined,
@@ -82,11 +75,14 @@ export class CallJournal {
     private readonly wants: ((customerId: string) => boolean) | undefined = undefined,
   ) {
     this.stamps = new TimestampSource(now);
+    this.writes = new RecordBatcher(store, 'calls', snapshot, (calls, err) =>
+      this.log('error', 'call records write failed', { calls, err }),
+    );
   }
 
   /** Leg records waiting to be written or being written. */
   get pendingWrites(): number {
-    return this.pending.size + this.writing;
+    return this.writes.pendingWrites;
   }
 
   /** Creates the record of a new leg (status `dialing`), stores it and emits `call_created`. */
@@ -148,53 +144,12 @@ export class CallJournal {
   }
 
   /** Writes what is pending now and awaits every write. */
-  async flush(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.pending.size > 0 || this.writing > 0) await this.writeBatch();
+  flush(): Promise<void> {
+    return this.writes.flush();
   }
 
   private persist(call: Call): void {
-    this.pending.set(call.id, call);
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.writeBatch();
-      }, BATCH_MS);
-      this.timer.unref?.();
-    }
-  }
-
-  /**
-   * Writes the pending records, `CHUNK_ROWS` per transaction, after the previous batch. Each is written
-   * as it is at that moment (a snapshot), by upsert: the first write inserts, later ones replace.
-   */
-  private writeBatch(): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      if (this.pending.size === 0) return;
-      const batch: Call[] = [];
-      for (const c of this.pending.values()) batch.push(snapshot(c));
-      this.pending.clear();
-      this.writing = batch.length;
-      try {
-        for (let i = 0; i < batch.length; i += CHUNK_ROWS) {
-          if (i > 0) await new Promise<void>((r) => setImmediate(r));
-          await this.writeChunk(batch.slice(i, i + CHUNK_ROWS));
-          this.writing = Math.max(0, batch.length - i - CHUNK_ROWS);
-        }
-      } finally {
-        this.writing = 0;
-      }
-    });
-    return this.chain;
-  }
-
-  private async writeChunk(rows: Call[]): Promise<void> {
-    try {
-      await this.store.records.upsert('calls', rows);
-    } catch (e) {
-      this.log('error', 'call records write failed', { calls: rows.map((r) => r.id), err: e });
-    }
+    this.writes.queue(call);
   }
 
   private emit(type: string, call: Call): void {

@@ -1,7 +1,7 @@
 /**
  * Groupcall records (groupcall.md, seed 004): the in-memory record of each groupcall, its timestamps, the
- * events published for it, and its persistence — written behind the call path in batches (every
- * `BATCH_MS`, the latest state of each changed groupcall, upserted through the store's record writer),
+ * events published for it, and its persistence — written behind the call path in batches (the latest
+ * state of each changed groupcall, upserted by a `RecordBatcher` of src/store/record-batcher.ts),
  * exactly as the call records are (`calls/call-journal.ts`). SIP handling never waits for the database;
  * only the API's own requests await a write (`writeNow`).
  *
@@ -9,13 +9,9 @@
  * creation.
  */
 import { NIL_UUID, NOT_YET, TimestampSource } from '../../store/timestamp.ts';
+import { RecordBatcher } from '../../store/record-batcher.ts';
 import type { Store } from '../../store/types.ts';
 import type { Address, GroupcallEvent, GroupcallEventType, GroupcallLog, GroupcallRecord } from './types.ts';
-
-/** How long changes gather before they are written (ms). */
-const BATCH_MS = 200;
-/** Rows per transaction (SQLite writes block the event loop: big batches are cut, SIP runs between). */
-const CHUNK_ROWS = 256;
 
 /** A deep copy, so a published or stored record never changes afterwards. */
 export function snapshotGroupcall(g: GroupcallRecord): GroupcallRecord {
@@ -49,15 +45,12 @@ export interface NewGroupcall {
 
 /** Owns every live groupcall's record: changes, events, batched writes. */
 export class GroupcallJournal {
-  /** Groupcalls changed since the last write: their live records (the latest state is written). */
-  private readonly pending = new Map<string, GroupcallRecord>();
+  /** Groupcalls changed since the last write (the latest state is written). */
+  private readonly writes: RecordBatcher<'groupcalls'>;
   private readonly stamps: TimestampSource;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private chain: Promise<void> = Promise.resolve();
-  private writing = 0;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     now: () => number,
     private readonly log: GroupcallLog,
     private readonly publish: ((e: GroupcallEvent) => void) | undefined,
@@ -65,11 +58,14 @@ export class GroupcallJournal {
     private readonly wants: ((customerId: string) => boolean) | undefined = undefined,
   ) {
     this.stamps = new TimestampSource(now);
+    this.writes = new RecordBatcher(store, 'groupcalls', snapshotGroupcall, (groupcalls, err) =>
+      this.log('error', 'groupcall records write failed', { groupcalls, err }),
+    );
   }
 
   /** Records waiting to be written or being written. */
   get pendingWrites(): number {
-    return this.pending.size + this.writing;
+    return this.writes.pendingWrites;
   }
 
   /** A fresh timestamp. */
@@ -126,59 +122,20 @@ export class GroupcallJournal {
 
   /** The latest state not yet in the store (read-your-writes for the API), if any. */
   unwritten(id: string): GroupcallRecord | undefined {
-    const r = this.pending.get(id);
-    return r === undefined ? undefined : snapshotGroupcall(r);
+    return this.writes.unwritten(id);
   }
 
   /** Writes what is pending now (after earlier batches) and awaits it: for API requests only. */
   writeNow(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    return this.writeBatch();
+    return this.writes.writeNow();
   }
 
   /** Writes everything pending and awaits every write. */
-  async flush(): Promise<void> {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.pending.size > 0 || this.writing > 0) await this.writeBatch();
+  flush(): Promise<void> {
+    return this.writes.flush();
   }
 
   private persist(record: GroupcallRecord): void {
-    this.pending.set(record.id, record);
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.writeBatch();
-      }, BATCH_MS);
-      this.timer.unref?.();
-    }
-  }
-
-  private writeBatch(): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      if (this.pending.size === 0) return;
-      const batch = [...this.pending.values()].map(snapshotGroupcall);
-      this.pending.clear();
-      this.writing = batch.length;
-      try {
-        for (let i = 0; i < batch.length; i += CHUNK_ROWS) {
-          if (i > 0) await new Promise<void>((r) => setImmediate(r));
-          await this.writeChunk(batch.slice(i, i + CHUNK_ROWS));
-          this.writing = Math.max(0, batch.length - i - CHUNK_ROWS);
-        }
-      } finally {
-        this.writing = 0;
-      }
-    });
-    return this.chain;
-  }
-
-  private async writeChunk(rows: GroupcallRecord[]): Promise<void> {
-    try {
-      await this.store.records.upsert('groupcalls', rows);
-    } catch (e) {
-      this.log('error', 'groupcall records write failed', { groupcalls: rows.map((r) => r.id), err: e });
-    }
+    this.writes.queue(record);
   }
 }
