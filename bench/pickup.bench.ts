@@ -10,11 +10,17 @@
  * with credentials, **timed from sending the authenticated INVITE to receiving its 200 OK**, then ACK and
  * BYE, one pickup at a time with `--gap` ms between them, groups spread over all of them. Measured twice in
  * the same ringd process, as the reference of the same run: first with one call ringing per group ("light"),
- * then with the groups filled to `--ringing` calls ("loaded"). The figure includes both loopback hops and
- * this client's own parsing (tens of µs); ringd's side alone is slightly less.
+ * then with the groups filled to `--ringing` calls ("loaded"). That client-side figure includes both
+ * loopback hops and this client's own work.
  *
- * File descriptors: each ringing call holds two media sockets in ringd (the caller's and the member leg's
- * RTP), so `--ringing` is capped by ringd's open-file limit (printed when it applies).
+ * ringd's side — the figure pickup.md names, the picker's INVITE received → 200 OK sent — is read from
+ * ringd's own `ringd_pickup_latency_seconds` histogram (`GET /metrics`), scraped before and after each
+ * measured phase: p50 and p99 are interpolated inside the buckets (0.5 ms wide up to 5 ms), and the share
+ * of pickups at or under 5 ms is exact.
+ *
+ * File descriptors: each ringing call holds one media socket in ringd (the member leg's RTP; the caller's
+ * endpoint is bound only when it is answered), so `--ringing` is capped by ringd's open-file limit
+ * (printed when it applies).
  *
  * Engine alone: {@link engineLookup} at 1 000, 10 000 and 100 000 fake ringing legs (smoke: 100, 1 000).
  *
@@ -149,6 +155,54 @@ interface Latencies {
   ms: number[];
   failures: Record<string, number>;
   cpuMsPerPickup: number;
+  /** ringd's own histogram over the phase: cumulative counts per upper bound (ms), +Inf last. */
+  server: Histogram;
+}
+
+/** A Prometheus histogram: cumulative `counts[i]` of observations ≤ `bounds[i]` ms (the last is +Inf). */
+interface Histogram {
+  bounds: number[];
+  counts: number[];
+}
+
+/** ringd's `ringd_pickup_latency_seconds` now. */
+async function scrapeLatency(node: BenchNode): Promise<Histogram> {
+  const text = await (await fetch(`${node.ringd.http}/metrics`)).text();
+  const bounds: number[] = [];
+  const counts: number[] = [];
+  for (const m of text.matchAll(/^ringd_pickup_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+    bounds.push(m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000);
+    counts.push(Number(m[2]));
+  }
+  return { bounds, counts };
+}
+
+function minus(a: Histogram, b: Histogram): Histogram {
+  return { bounds: a.bounds, counts: a.counts.map((c, i) => c - (b.counts[i] ?? 0)) };
+}
+
+/** The q-quantile (ms), linearly interpolated inside its bucket; NaN without observations. */
+function histQuantile(h: Histogram, q: number): number {
+  const total = h.counts.at(-1) ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  for (let i = 0; i < h.counts.length; i++) {
+    if (h.counts[i] < rank) continue;
+    const lo = i === 0 ? 0 : h.bounds[i - 1];
+    const hi = h.bounds[i];
+    if (!Number.isFinite(hi)) return lo;
+    const below = i === 0 ? 0 : h.counts[i - 1];
+    const inBucket = h.counts[i] - below;
+    return inBucket === 0 ? hi : lo + ((hi - lo) * (rank - below)) / inBucket;
+  }
+  return NaN;
+}
+
+/** Share of observations at or under `ms` (a bucket bound), 0–1. */
+function shareAtOrUnder(h: Histogram, ms: number): number {
+  const total = h.counts.at(-1) ?? 0;
+  const i = h.bounds.findIndex((b) => Math.abs(b - ms) < 1e-9);
+  return total === 0 || i < 0 ? NaN : h.counts[i] / total;
 }
 
 /** `n` pickups, one at a time, of groups spread over all of them (stride `step`, from `offset`). */
@@ -162,6 +216,7 @@ async function pickups(
   const ms: number[] = [];
   const failures: Record<string, number> = {};
   const pid = node.ringd.child.pid!;
+  const server0 = await scrapeLatency(node);
   const cpu0 = cpuMsOf(pid);
   for (let i = 0; i < n; i++) {
     // A stride coprime with the group count visits every group before repeating one.
@@ -177,7 +232,8 @@ async function pickups(
     if (GAP_MS > 0) await sleep(GAP_MS);
   }
   const cpu = cpuMsOf(pid) - cpu0;
-  return { ms, failures, cpuMsPerPickup: n > 0 ? cpu / n : 0 };
+  const server = minus(await scrapeLatency(node), server0);
+  return { ms, failures, cpuMsPerPickup: n > 0 ? cpu / n : 0, server };
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -199,7 +255,7 @@ async function endToEnd(): Promise<EndToEnd> {
   const node = await startBenchNode(
     {
       RINGD_LOG_LEVEL: 'error',
-      // Two media ports pairs per ringing call: a range far wider than the calls need.
+      // One media port pair per ringing call: a range far wider than the calls need.
       RINGD_RTP_PORT_MIN: '10000',
       RINGD_RTP_PORT_MAX: '60999',
       RINGD_RING_TIMEOUT: '600',
@@ -235,12 +291,12 @@ async function endToEnd(): Promise<EndToEnd> {
   try {
     const pid = node.ringd.child.pid!;
     const fds = fdsOf(pid);
-    // Two sockets per ringing call, and headroom for SIP, HTTP, the database and the prebound pool.
-    const cap = Math.floor((fds.limit - fds.open - 200) / 2);
+    // One socket per ringing call (the member leg's), and headroom for SIP, HTTP, the database, the pickups.
+    const cap = fds.limit - fds.open - 200;
     const target = Math.min(RINGING, cap);
     if (target < RINGING)
       progress(
-        `ringd may open ${fds.limit} files (${fds.open} open now): ${RINGING} ringing calls need ~${2 * RINGING} sockets; capped at ${target}`,
+        `ringd may open ${fds.limit} files (${fds.open} open now): ${RINGING} ringing calls need ~${RINGING} sockets; capped at ${target}`,
       );
 
     // Every member device registers (digest) with the UAS's port as its contact, then the UAS starts there.
@@ -350,6 +406,7 @@ function engineLookup(sizes: number[], lookups: number): LookupFigure[] {
     const fakeCall = (id: string, deviceId: string | undefined): PickupCall => ({
       id,
       customerId: 'tenant',
+      receivedAt: undefined,
       callerDeviceId: deviceId,
       pickable: true,
       alive: true,
@@ -449,9 +506,24 @@ function endToEndLines(e2e: EndToEnd): { table: string[]; figures: string[] } {
   const row = (what: string, s: ReturnType<typeof stats>, l: Latencies) =>
     `  ${what.padEnd(34)} ${String(s.n).padStart(7)} ${f(s.p50).padStart(8)} ${f(s.p99).padStart(8)} ${f(s.max).padStart(8)} ${f(s.mean).padStart(8)} ${l.cpuMsPerPickup.toFixed(2).padStart(20)}`;
   const failedCount = (l: Latencies) => Object.values(l.failures).reduce((a, b) => a + b, 0);
+  const srv = (l: Latencies) => ({
+    n: l.server.counts.at(-1) ?? 0,
+    p50: histQuantile(l.server, 0.5),
+    p99: histQuantile(l.server, 0.99),
+    under5: shareAtOrUnder(l.server, 5),
+  });
+  const sl = srv(e2e.light.lat);
+  const sd = srv(e2e.loaded.lat);
+  const srow = (what: string, s: ReturnType<typeof srv>) =>
+    `  ${what.padEnd(34)} ${String(s.n).padStart(7)} ${f(s.p50).padStart(8)} ${f(s.p99).padStart(8)} ${(s.under5 * 100).toFixed(2).padStart(12)}`;
   return {
     table: [
-      `Pickup latency through ringd: picker's authenticated INVITE sent → 200 OK received (UDP loopback), one pickup at a time, ${GAP_MS} ms apart, directed *87<ring group> over ${e2e.groups} ring groups`,
+      `Pickup latency at ringd (the figure pickup.md names): picker's INVITE received → 200 OK sent, from ringd's ringd_pickup_latency_seconds histogram (p50/p99 interpolated in 0.5 ms buckets)`,
+      `  ${'background'.padEnd(34)} ${'pickups'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'% ≤ 5 ms'.padStart(12)}`,
+      srow(`light: ${e2e.light.ringing} ringing`, sl),
+      srow(`loaded: ${e2e.loaded.ringingStart} → ${e2e.loaded.ringingEnd} ringing`, sd),
+      '',
+      `Pickup latency seen by the picker: its authenticated INVITE sent → 200 OK received (UDP loopback, two hops), one pickup at a time, ${GAP_MS} ms apart, directed *87<ring group> over ${e2e.groups} ring groups`,
       `  ${'background'.padEnd(34)} ${'pickups'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'mean ms'.padStart(8)} ${'ringd CPU ms/pickup'.padStart(20)}`,
       row(`light: ${e2e.light.ringing} ringing`, light, e2e.light.lat),
       row(`loaded: ${e2e.loaded.ringingStart} → ${e2e.loaded.ringingEnd} ringing`, loaded, e2e.loaded.lat),
@@ -467,6 +539,11 @@ function endToEndLines(e2e: EndToEnd): { table: string[]; figures: string[] } {
       `pickup_loaded_ringing_start=${e2e.loaded.ringingStart}`,
       `pickup_loaded_ringing_end=${e2e.loaded.ringingEnd}`,
       `pickup_loaded_pickups=${loaded.n}`,
+      `pickup_ringd_light_p50_ms=${f(sl.p50)}`,
+      `pickup_ringd_light_p99_ms=${f(sl.p99)}`,
+      `pickup_ringd_loaded_p50_ms=${f(sd.p50)}`,
+      `pickup_ringd_loaded_p99_ms=${f(sd.p99)}`,
+      `pickup_ringd_loaded_share_under_5ms=${sd.under5.toFixed(4)}`,
       `pickup_loaded_p50_ms=${f(loaded.p50)}`,
       `pickup_loaded_p99_ms=${f(loaded.p99)}`,
       `pickup_loaded_max_ms=${f(loaded.max)}`,

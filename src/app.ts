@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/server.ts';
+import { RingdMetrics } from './api/metrics.ts';
 import { databaseUrl, type RingdConfig } from './config/index.ts';
 import { createDirectory, type Directory } from './directory/index.ts';
 import type { Trunk } from './directory/schemas/index.ts';
@@ -115,12 +116,17 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
     await transport.listen();
     closers.push(() => transport.close());
     const delegate: NonNullable<ConstructorParameters<typeof UserAgent>[0]['delegate']> = {};
+    const metrics = new RingdMetrics();
+    const transactionEvents: Record<string, number> = {};
     const ua = new UserAgent({
       transport,
       clock: systemClock,
       ids: randomIds,
       product: `ringd/${version}`,
       delegate,
+      transactionMetrics: (m) => {
+        transactionEvents[m] = (transactionEvents[m] ?? 0) + 1;
+      },
       capabilities: {
         methods: new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'INFO', 'UPDATE']),
       },
@@ -169,6 +175,16 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       publish: (e) => bus.publish(e),
       wantsEvents: (customerId) => bus.hasSubscribers(customerId),
       trunks: (customerId) => allTrunks(directory, customerId),
+      onPicked: (ms) => metrics.observePickup(ms),
+    });
+    metrics.attach({
+      calls: () => engine.callCounts(),
+      pickups: () => engine.pickup.stats(),
+      sip: transport.counts,
+      transactionEvents,
+      transactions: () => ua.stats().transactions,
+      rtp: () => media.stats(),
+      registrations: () => registrar.stats().bindings,
     });
     closers.push(() => engine.close());
     delegate.onInvite = (invite) => engine.onInvite(invite, invite.inbound);
@@ -181,6 +197,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       logger: log.child({ layer: 'api' }),
       bodyLimit: config.http.body_limit,
       ready: async () => ({ database: await store.ping(), sip: sipReady }),
+      metrics,
       pbx: {
         registrations: { list: (customerId, page) => registrar.list(customerId, page) },
         calls: {

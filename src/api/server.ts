@@ -29,6 +29,8 @@ import { deviceRoutes } from './routes/devices.ts';
 import { groupcallRoutes } from './routes/groupcalls.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import type { RingdMetrics } from './metrics.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { trunkRoutes } from './routes/trunks.ts';
 import { userRoutes } from './routes/users.ts';
@@ -55,6 +57,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** Readiness checks for `/readyz` (e.g. `{ database: true, sip: true }`); absent → always ready. */
   ready?: () => Promise<Record<string, boolean>>;
+  /** `GET /metrics` (absent: no such route). */
+  metrics?: RingdMetrics;
   /** The call engine: registrations and call control routes exist only when it is given. */
   pbx?: PbxApi;
   /**
@@ -119,6 +123,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance> {
   const hub = opts.events ? new EventSocketHub(opts.events) : undefined;
   if (hub) await app.register(websocket, websocketOptions(hub));
   await app.register(healthRoutes, { ready: opts.ready });
+  if (opts.metrics) await app.register(metricsRoutes, { metrics: opts.metrics });
   await app.register(
     async (v1: ApiInstance) => {
       installAuth(v1, opts.directory);

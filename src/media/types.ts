@@ -85,6 +85,11 @@ export interface MediaPlane {
   /** A fresh endpoint on a free even RTP port (RTCP = RTP + 1) from the configured range. */
   allocate(): Promise<MediaEndpoint>;
   /**
+   * The same, synchronously — for an endpoint needed in the same tick as the decision that needs it (the
+   * caller's, allocated when it is answered). Throws what `allocate` rejects with.
+   */
+  allocateNow(): MediaEndpoint;
+  /**
    * Connects a and b both ways, replacing whatever either was bridged to: a constant-time switch (this is
    * how pickup and queues rewire a caller to another leg). Stops players on both.
    */

@@ -3,7 +3,8 @@
  * alice calls the ring group 600 (bob, carol, dave ring), and a fourth phone picks the call up by dialing a
  * pickup code: `*87600` (directed at the ring group's number), `*87` (general: the picker is a member of
  * the ring group it picks from), `88sales` (named: the ringing users are pickable in `sales`, the picker
- * may pick up from it); and `*87600` with linphonec as the picker. Each time alice's tone (440 Hz) is
+ * may pick up from it); `*87600` with linphonec as the picker; and the REST door, `POST
+ * /v1.0/calls/{id}/pickup`, ringing erin's phone, which she answers. Each time alice's tone (440 Hz) is
  * heard by the picker and the picker's tone by alice (frequency checked on the recordings), the members'
  * calls are cancelled without being answered, and a `call_pickup` event is emitted.
  */
@@ -258,6 +259,55 @@ describe('call pickup with real phones through ringd', { timeout: 240_000 }, () 
       });
       assert.deepEqual(r.pickup_groups, ['sales'], 'a comma-separated string is stored as a list');
       await baresipPickup(t, GROUP, '88sales', 'named');
+    },
+  );
+
+  test(
+    'POST /v1.0/calls/{id}/pickup: erin’s phone rings, she answers, and she is talking with alice',
+    { timeout: 45_000 },
+    async (t) => {
+      const alice = phones.get('alice')!;
+      const erin = phones.get('erin')!;
+      const events = await connectEvents(node.ringd.http, { key: node.apiKey });
+      t.after(() => events.close());
+      const seenAlice = new Set(alice.recordingPaths());
+      const seenErin = new Set(erin.recordingPaths());
+      await ringTheGroup(GROUP);
+      const created = await eventOf(
+        events,
+        (m) => m.type === 'call_created' && m.data.direction === 'incoming',
+      );
+
+      const res = await fetch(`${node.ringd.http}/v1.0/calls/${created.data.id}/pickup`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${node.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ device_id: devices.get('erin') }),
+      });
+      const body = (await res.json()) as { status?: string };
+      assert.equal(res.status, 200, JSON.stringify(body));
+      assert.equal(body.status, 'progressing', 'the groupcall ringing erin');
+      await erin.waitFor('CALL_INCOMING', 5_000);
+      assert.ok((await erin.accept()).ok, 'erin answers');
+      await erin.waitFor('CALL_ESTABLISHED', 5_000);
+      await alice.waitFor('CALL_ESTABLISHED', 5_000);
+      await membersCancelled(t);
+      await erin.waitFor('CALL_RTPESTAB', 5_000);
+      await sleep(TALK_MS);
+      assert.ok((await erin.hangup()).ok, 'erin hangs up');
+      await erin.waitFor('CALL_CLOSED', 5_000);
+      await alice.waitFor('CALL_CLOSED', 5_000);
+
+      assertTone(
+        await dominantFrequency(await newRecording(erin, seenErin)),
+        440,
+        "alice's tone heard by erin",
+      );
+      assertTone(
+        await dominantFrequency(await newRecording(alice, seenAlice)),
+        880,
+        "erin's tone heard by alice",
+      );
+      await pickedUp(events, t, 'api', 'erin');
     },
   );
 });

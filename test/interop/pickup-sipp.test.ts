@@ -178,6 +178,14 @@ describe('call pickup through ringd, SIPp on every side', { timeout: 300_000 }, 
     );
     const pickerLeg = await g.finishedCall(pickerCallId);
     assert.deepEqual([pickerLeg.hangup_by, pickerLeg.hangup_reason], ['remote', 'normal']);
+
+    // GET /metrics: the pickup is counted, and its latency (INVITE received → 200 sent) observed once.
+    const metrics = await (await fetch(`${g.http}/metrics`)).text();
+    const series = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    assert.equal(series('ringd_pickups_total\\{result="picked"\\}'), 1, metrics);
+    assert.equal(series('ringd_pickup_latency_seconds_count'), 1);
+    const seconds = series('ringd_pickup_latency_seconds_sum');
+    assert.ok(seconds > 0 && seconds < 0.5, `pickup latency ${seconds} s`);
   });
 
   it('a picker the group_pickup action does not approve gets 403 Pickup Not Permitted; the call keeps ringing', async (t) => {

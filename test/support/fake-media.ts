@@ -85,7 +85,7 @@ export class FakePlayer implements Player {
 export interface FakeMediaOptions {
   address?: string;
   firstPort?: number;
-  /** Make `allocate()` reject after this many endpoints are live. */
+  /** Make `allocate()` reject (`allocateNow()` throw) after this many endpoints are live. */
   capacity?: number;
 }
 
@@ -108,12 +108,23 @@ export class FakeMedia implements MediaPlane {
   }
 
   async allocate(): Promise<MediaEndpoint> {
+    return this.allocateNow();
+  }
+
+  allocateNow(): MediaEndpoint {
     if (this.live.size >= this.capacity) throw new Error('RTP port range exhausted');
     const ep = new FakeEndpoint(this, `ep${this.all.length + 1}`, this.nextPort);
     this.nextPort += 2;
     this.live.set(ep.id, ep);
     this.all.push(ep);
     return ep;
+  }
+
+  /** The latest endpoint facing the peer at `address` (its SDP's address); throws when there is none. */
+  facing(address: string): FakeEndpoint {
+    for (let i = this.all.length - 1; i >= 0; i--)
+      if (this.all[i].remote?.address === address) return this.all[i];
+    throw new Error(`FakeMedia: no endpoint faces ${address}`);
   }
 
   bridge(a: MediaEndpoint, b: MediaEndpoint): void {

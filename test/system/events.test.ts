@@ -169,6 +169,36 @@ describe('events of a real call over the WebSocket (real ringd process)', { time
     );
   });
 
+  it('GET /metrics after that call: SIP messages by method and class, nothing left, Node metrics', async () => {
+    const res = await fetch(`${ringd!.http}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const value = (series: string): number | undefined => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const req = (direction: string, method: string) =>
+      value(`ringd_sip_requests_total{direction="${direction}",method="${method}"}`) ?? 0;
+    const res_ = (direction: string, cls: string) =>
+      value(`ringd_sip_responses_total{direction="${direction}",class="${cls}"}`) ?? 0;
+    assert.ok(req('in', 'REGISTER') >= 1, 'bob registered');
+    assert.ok(req('in', 'INVITE') >= 1, "alice's INVITE");
+    assert.equal(req('out', 'INVITE'), 1, 'one INVITE to bob');
+    assert.equal(req('in', 'BYE'), 1, "alice's BYE");
+    assert.equal(req('out', 'BYE'), 1, 'relayed to bob');
+    assert.ok(res_('out', '2xx') >= 3, 'REGISTER, INVITE and BYE answered 200');
+    assert.ok(res_('in', '2xx') >= 2, "bob's 200 to the INVITE and to the BYE");
+    assert.ok(res_('out', '4xx') >= 1, 'the digest challenges');
+    assert.equal(value('ringd_calls'), 0, 'no call left');
+    assert.equal(value('ringd_pickups_total{result="picked"}'), 0);
+    assert.ok((value('ringd_registrations') ?? 0) >= 1);
+    assert.equal(value('ringd_sip_transaction_events_total{event="timeout"}') ?? 0, 0);
+    assert.ok(value('nodejs_eventloop_lag_seconds') !== undefined, 'event loop lag');
+    assert.ok(value('ringd_rtp_sockets') !== undefined);
+    assert.ok(!text.includes('ringd_call_legs{'), 'no leg in any state');
+  });
+
   it('SIGTERM with event clients connected: each gets 1001 SHUTTING_DOWN and ringd exits 0', async () => {
     const open = clients.filter((c) => c.ws.readyState === c.ws.OPEN);
     assert.equal(open.length, 3);

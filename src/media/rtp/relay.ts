@@ -124,6 +124,14 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
 
   /** {@link allocate} with the concrete type (tests and the benchmark read `remote()`). */
   async allocateEndpoint(): Promise<RelayEndpoint> {
+    return this.allocateNow();
+  }
+
+  /**
+   * A fresh endpoint, synchronously: a pooled pair, else a newly bound one (binding an IP literal with our
+   * synchronous lookup completes, or fails, inside `bind`). Throws {@link PortRangeExhaustedError}.
+   */
+  allocateNow(): RelayEndpoint {
     if (this.shut) throw new Error('RtpRelay is closed');
     const pooled = this.takeIdle(false);
     if (pooled !== undefined) return this.lend(pooled);
@@ -132,19 +140,14 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
       if (port === undefined) break;
       let rtp: Socket;
       try {
-        rtp = await this.bindOne(port);
+        rtp = this.bindNow(port);
       } catch (err) {
         this.pool.release(port);
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') continue; // taken by another process: next pair
         throw err;
       }
-      const sp = this.newPair(port, rtp);
-      if (this.shut) {
-        this.retire(sp);
-        throw new Error('RtpRelay is closed');
-      }
-      return this.lend(sp);
+      return this.lend(this.newPair(port, rtp));
     }
     // The range is full: a pair still in quarantine is better than no call.
     const early = this.takeIdle(true);
@@ -164,7 +167,7 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
       const port = this.pool.reserveNext();
       if (port === undefined) break;
       try {
-        const sp = this.newPair(port, await this.bindOne(port));
+        const sp = this.newPair(port, this.bindNow(port));
         sp.releasedAt = this.clock.now() - this.quarantineMs;
         this.idle.push(sp);
         bound++;
@@ -338,29 +341,40 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
     return new SocketPair(
       port,
       rtp,
-      (p) => this.bindOne(p),
+      (p) => {
+        try {
+          return Promise.resolve(this.bindNow(p));
+        } catch (err) {
+          return Promise.reject(err as Error);
+        }
+      },
       () => this.socketErrors++,
     );
   }
 
-  private bindOne(port: number): Promise<Socket> {
-    return new Promise((resolve, reject) => {
-      const s = createSocket({ type: this.family, lookup: fastLookup });
-      const onError = (err: Error): void => {
-        try {
-          s.close();
-        } catch {
-          // never bound
-        }
-        reject(err);
-      };
-      s.once('error', onError);
-      s.bind({ port, address: this.opts.host, exclusive: true }, () => {
-        s.off('error', onError);
-        s.on('error', () => this.socketErrors++);
-        resolve(s);
-      });
+  /** Binds one socket on `port` of our host, synchronously; throws the bind error. */
+  private bindNow(port: number): Socket {
+    const s = createSocket({ type: this.family, lookup: fastLookup });
+    let error: Error | undefined;
+    let bound = false;
+    const onError = (err: Error): void => {
+      error = err;
+    };
+    s.once('error', onError);
+    s.bind({ port, address: this.opts.host, exclusive: true }, () => {
+      bound = true;
     });
+    s.off('error', onError);
+    if (!bound) {
+      try {
+        s.close();
+      } catch {
+        // never bound
+      }
+      throw error ?? new Error(`RtpRelay: binding port ${port} did not complete`);
+    }
+    s.on('error', () => this.socketErrors++);
+    return s;
   }
 }
 

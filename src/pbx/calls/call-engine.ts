@@ -21,6 +21,7 @@ import type { GroupcallCreate } from '../../directory/schemas/groupcall.ts';
 import { offerCodecs, parseAudio } from '../../media/sdp/index.ts';
 import { formatUri, ipFamily } from '../../sip/message/index.ts';
 import type { Uri } from '../../sip/message/index.ts';
+import type { Clock } from '../../sip/clock.ts';
 import type { InboundMessage } from '../../sip/transport/types.ts';
 import type { IncomingInvite } from '../../sip/ua/index.ts';
 import type { DeviceAuthenticator } from '../auth/types.ts';
@@ -60,6 +61,7 @@ export class CallEngine {
   private readonly defaultDomain: string | undefined;
   private readonly journal: CallJournal;
   private readonly timers: EngineTimers;
+  private readonly clock: Clock;
   private readonly env: SessionEnv;
   private readonly outbound: OutboundCalls;
   private readonly allocating = { count: 0 };
@@ -77,6 +79,7 @@ export class CallEngine {
     const now = opts.now ?? Date.now;
     this.sdpBase = Math.floor(now() / 1000);
     this.journal = new CallJournal(opts.store, now, this.log, opts.publish, opts.wantsEvents);
+    this.clock = opts.clock;
     this.timers = new EngineTimers(opts.clock);
     this.groupcalls = new GroupcallEngine({
       store: opts.store,
@@ -104,6 +107,8 @@ export class CallEngine {
       publish: opts.publish,
       wantsEvents: opts.wantsEvents,
       log: this.log,
+      now: () => opts.clock.now(),
+      onPicked: opts.onPicked,
     });
     const executor = new FlowExecutor(opts.actions ?? defaultActions(), {
       directory: opts.directory,
@@ -235,6 +240,16 @@ export class CallEngine {
     };
   }
 
+  /** Calls, groupcalls and legs by record status (`GET /metrics`; one pass over the legs). */
+  callCounts(): { sessions: number; groupcalls: number; legsByState: Record<string, number> } {
+    const legsByState: Record<string, number> = {};
+    for (const leg of this.legs.all()) {
+      const st = leg.record.status;
+      legsByState[st] = (legsByState[st] ?? 0) + 1;
+    }
+    return { sessions: this.sessions.size, groupcalls: this.groupcalls.size, legsByState };
+  }
+
   /** Ends every live call (503 to ringing callers, BYE to answered ones) and flushes the records. */
   async close(): Promise<void> {
     this.closed = true;
@@ -254,6 +269,7 @@ export class CallEngine {
   }
 
   private route(invite: IncomingInvite): void {
+    const receivedAt = this.clock.now();
     if (this.closed) {
       invite.reject(503, 'Service Unavailable');
       return;
@@ -305,6 +321,7 @@ export class CallEngine {
     const session = CallSession.inbound(this.env, {
       id: this.ids(),
       customerId: tenant.id,
+      receivedAt,
       invite,
       offer: parsed.audio,
       callerDeviceId: auth.device.id,

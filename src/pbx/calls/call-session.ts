@@ -44,6 +44,7 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
   readonly id: string;
   readonly customerId: string;
   readonly callerDeviceId: string | undefined;
+  readonly receivedAt: number | undefined;
   /** The A leg (for an inbound call: once the flow first needed it). */
   a: InboundLeg | OutboundLeg | undefined;
   /** The leg A is connected to. */
@@ -75,6 +76,7 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
     this.id = inbound?.id ?? answered!.id;
     this.customerId = identity.customerId;
     this.callerDeviceId = inbound?.callerDeviceId;
+    this.receivedAt = inbound?.receivedAt;
     this.a = answered;
     this.phase = answered ? 'answered' : 'setup';
     this.tones = new TonePlayback(env.media, env.timers);
@@ -218,7 +220,7 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
     return !this.gone;
   }
 
-  /** The picker's leg, ready to be answered (endpoint allocated, record created). */
+  /** The picker's leg, ready to be answered (record created; the endpoint comes with the answer). */
   async prepareLeg(): Promise<boolean> {
     return (await this.ready()) && !this.gone;
   }
@@ -357,16 +359,16 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
 
   // ---- internals ------------------------------------------------------------------------------------
 
-  /** The caller leg, created (record, endpoint) the first time the flow needs it. */
+  /** The caller leg, created (its record) the first time the flow needs it; its endpoint comes at answer. */
   private ready(): Promise<boolean> {
-    return (this.readying ??= this.prepare());
+    return (this.readying ??= Promise.resolve(this.prepare()));
   }
 
-  private async prepare(): Promise<boolean> {
+  private prepare(): boolean {
     const s = this.inbound;
     if (this.a !== undefined) return true;
     if (s === undefined || this.gone) return false;
-    const leg = await InboundLeg.open(this.env, s, () => this.gone);
+    const leg = InboundLeg.open(this.env, s, () => this.gone);
     if (leg === undefined) {
       this.gone = true;
       return false;

@@ -3,8 +3,13 @@
  * endpoint (`accept`), or refuses it (`reject`). Its record (`incoming`, destination = the dialed number)
  * is created with the leg — only once the call needs it (a call refused before anything rang, e.g. a
  * pickup placeholder's 480, leaves no record, as in issue 4).
+ *
+ * The caller's media endpoint is allocated only when the caller is about to be answered (`openMedia`):
+ * nothing is sent to the caller before its 200, so a call that only rings holds no socket on its caller
+ * side — 10 000 ringing calls then need 10 000 sockets, not 20 000 (the open-file limit is what caps
+ * concurrent calls on one host; see docs/performance.md).
  */
-import type { AudioDescription, Codec, MediaEndpoint } from '../../media/types.ts';
+import type { AudioDescription, Codec } from '../../media/types.ts';
 import type { IncomingInvite } from '../../sip/ua/index.ts';
 import { address } from './call-journal.ts';
 import { LegMedia, mirrorDirection } from './leg-media.ts';
@@ -18,7 +23,6 @@ export interface InboundLegSetup {
   source: Call['source'];
   dialed: string;
   flowId: string;
-  endpoint: MediaEndpoint;
 }
 
 /** The caller's leg. */
@@ -44,37 +48,25 @@ export class InboundLeg extends LegCore {
         flowId: p.flowId,
         chainedCallIds: [],
       }),
-      new LegMedia(p.endpoint, env.sdpSessionId()),
+      new LegMedia(undefined, env.sdpSessionId()),
     );
     env.registry.add(this);
   }
 
   /**
-   * Allocates the caller's endpoint and creates the leg (and its record); undefined — the caller got 503
-   * or had gone meanwhile (`gone()`), nothing kept — when that fails.
+   * Creates the leg (and its record); undefined — nothing kept — when the caller has gone meanwhile
+   * (`gone()`) or can no longer be answered (then it got 503).
    */
-  static async open(
+  static open(
     env: LegEnv,
-    s: Omit<InboundLegSetup, 'endpoint' | 'flowId'> & {
+    s: Omit<InboundLegSetup, 'flowId'> & {
       invite: IncomingInvite;
       offer: AudioDescription;
       callflow: { id: string };
     },
     gone: () => boolean,
-  ): Promise<InboundLeg | undefined> {
-    let endpoint: MediaEndpoint;
-    env.allocating.count++;
-    try {
-      endpoint = await env.media.allocate();
-    } catch (e) {
-      env.log('error', 'media allocation failed', { callId: s.id, err: e });
-      s.invite.reject(503, 'Service Unavailable');
-      return undefined;
-    } finally {
-      env.allocating.count--;
-    }
+  ): InboundLeg | undefined {
     if (gone() || s.invite.state !== 'proceeding') {
-      endpoint.close();
       if (!gone()) s.invite.reject(503, 'Service Unavailable');
       return undefined;
     }
@@ -84,8 +76,27 @@ export class InboundLeg extends LegCore {
       source: s.source,
       dialed: s.dialed,
       flowId: s.callflow.id,
-      endpoint,
     });
+  }
+
+  /**
+   * Gives the caller its endpoint, the moment it is answered (`MediaPlane.allocateNow`, synchronous, so
+   * the answer stays atomic with the claim that chose it). False when it cannot be answered: it went away,
+   * or no endpoint could be had — then it got 503, the leg is done and its conversation is told.
+   */
+  private openMedia(): boolean {
+    if (this.media.open) return true;
+    if (!this.answerable) return false;
+    try {
+      this.media.attach(this.env.media.allocateNow());
+      return true;
+    } catch (e) {
+      this.env.log('error', 'media allocation failed', { callId: this.id, err: e });
+      const end: End = { by: 'local', reason: 'failed' };
+      this.reject(503, 'Service Unavailable', end);
+      this.peer?.legEnded(this, end);
+      return false;
+    }
   }
 
   /** Still unanswered and not cancelled. */
@@ -101,9 +112,12 @@ export class InboundLeg extends LegCore {
     this.env.journal.setStatus(this.record, 'ringing');
   }
 
-  /** 200 OK with our endpoint and `codecs`; false when the INVITE can no longer be answered. */
+  /**
+   * 200 OK with our endpoint (allocated now) and `codecs`; false when the INVITE can no longer be answered
+   * or no endpoint could be had (then the caller got 503).
+   */
   accept(codecs: Codec[]): boolean {
-    if (!this.answerable) return false;
+    if (!this.answerable || !this.openMedia()) return false;
     this.media.codecs = codecs;
     this.media.setRemote(this.offer);
     const sdp = this.media.describe(codecs, mirrorDirection(this.offer.direction));

@@ -30,6 +30,8 @@ export interface SessionIdentity {
 /** An inbound call, before anything is allocated. */
 export interface InboundSetup extends SessionIdentity {
   id: string;
+  /** When ringd received the INVITE (engine clock, ms). */
+  receivedAt: number;
   invite: IncomingInvite;
   offer: AudioDescription;
   callerDeviceId: string;

@@ -12,6 +12,7 @@ import type { UserAgent } from '../../sip/ua/index.ts';
 import type { Store } from '../../store/types.ts';
 import type { DeviceAuthenticator } from '../auth/types.ts';
 import type { ActionRegistry } from '../callflow/action-registry.ts';
+import type { PickupEngineOptions } from '../pickup/pickup-engine.ts';
 import type { TrunkRoute } from '../groupcall/address-resolver.ts';
 import type { GroupcallEvent } from '../groupcall/types.ts';
 import type { PickupEvent, QueueCallSource } from '../pickup/types.ts';
@@ -80,6 +81,8 @@ export interface CallEngineOptions {
   random?: () => number;
   /** Queue calls for pickup (`*87<queue>`, `*87`'s third step); default: none, until queues exist. */
   queues?: QueueCallSource;
+  /** Each pickup of a picker that dialed in: ms from its INVITE received to its 200 OK sent (metrics). */
+  onPicked?: PickupEngineOptions['onPicked'];
   /** The tenant's trunks, for `tel` destinations of API calls (default: none). */
   trunks?: (customerId: string) => Promise<readonly TrunkRoute[]>;
 }

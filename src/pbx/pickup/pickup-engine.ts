@@ -28,6 +28,7 @@ import {
   type PickupEvent,
   type PickupEventData,
   type PickupFailure,
+  type PickupKind,
   type PickupOutcome,
   type PickupRequest,
   type PickupTier,
@@ -57,6 +58,13 @@ export interface PickupEngineOptions {
   publish?: (e: PickupEvent) => void;
   wantsEvents?: (customerId: string) => boolean;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: object) => void;
+  /** The engine's clock (ms), for {@link onPicked}'s latency. */
+  now?: () => number;
+  /**
+   * Each successful pickup of a picker that dialed in: ms from its INVITE received to its 200 OK sent
+   * (pickup.md "What must be measured"; the `ringd_pickup_latency_seconds` metric).
+   */
+  onPicked?: (latencyMs: number, kind: PickupKind) => void;
 }
 
 /** One pickable call found in scope. */
@@ -260,6 +268,14 @@ export class PickupEngine {
       tm_create: this.opts.stamp(),
     };
     this.opts.log?.('info', 'call picked up', { ...data });
+    const { onPicked, now } = this.opts;
+    if (onPicked !== undefined && now !== undefined && picker.receivedAt !== undefined) {
+      try {
+        onPicked(now() - picker.receivedAt, req.kind);
+      } catch (e) {
+        this.opts.log?.('warn', 'pickup latency observer threw', { err: e });
+      }
+    }
     const { publish, wantsEvents } = this.opts;
     if (publish !== undefined && (wantsEvents === undefined || wantsEvents(who.customerId))) {
       try {

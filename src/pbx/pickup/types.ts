@@ -157,6 +157,8 @@ export interface PickupCall {
   readonly pickable: boolean;
   /** Still there (not hung up, not ended). */
   readonly alive: boolean;
+  /** When ringd received this call's INVITE (the engine's clock, ms); undefined for a call ringd placed. */
+  readonly receivedAt: number | undefined;
   /** Readies this call's leg to be answered (endpoint, record); false when the call went away. */
   prepareLeg(): Promise<boolean>;
   /** Whether this call and `caller` share a codec (ringd never transcodes). */

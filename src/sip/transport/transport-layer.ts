@@ -17,6 +17,7 @@ import type { TcpConnection } from './tcp-connection.ts';
 import { TcpTransport } from './tcp-transport.ts';
 import type { InboundMessage, TransportError, TransportLayer, TransportLogger } from './types.ts';
 import { noopLogger } from './types.ts';
+import { SipMessageCounts } from './message-counts.ts';
 import { UdpTransport } from './udp-transport.ts';
 import { SentBySet, bareHost, isReliableTransport, responseTarget } from './via-rules.ts';
 
@@ -77,6 +78,8 @@ export class SipTransportLayer implements TransportLayer {
   onMessage: (m: InboundMessage) => void = () => {};
   /** Upper layer hook for delivery failures. */
   onError: (err: TransportError) => void = () => {};
+  /** Messages received, sent and dropped (metrics). */
+  readonly counts = new SipMessageCounts();
 
   private readonly host: string;
   private readonly advertisedHost: string;
@@ -239,6 +242,7 @@ export class SipTransportLayer implements TransportLayer {
   }
 
   private observe(sent: SentMessage): void {
+    this.counts.count(this.counts.sent, sent.message);
     if (this.options.observer === undefined) return;
     try {
       this.options.observer(sent);
@@ -338,6 +342,7 @@ export class SipTransportLayer implements TransportLayer {
   private handle(outcome: InboundOutcome, connectionId: number | undefined): void {
     switch (outcome.kind) {
       case 'deliver':
+        this.counts.count(this.counts.received, outcome.inbound.message);
         try {
           this.onMessage(outcome.inbound);
         } catch (err) {
@@ -346,11 +351,13 @@ export class SipTransportLayer implements TransportLayer {
         }
         return;
       case 'reply':
+        this.counts.rejected++;
         this.log('info', 'stateless-reply', { status: outcome.status, reason: outcome.reason });
         if (outcome.toSource !== undefined) this.sendRaw(outcome.response, outcome.toSource, connectionId);
         else this.sendResponse(outcome.response, connectionId);
         return;
       case 'drop':
+        this.counts.dropped++;
         this.log('debug', 'drop', { reason: outcome.reason, detail: outcome.detail });
         return;
     }

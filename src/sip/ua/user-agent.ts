@@ -16,6 +16,7 @@ import {
   type NonInviteServerTransaction,
   type ServerTransaction,
   type TimerBase,
+  type TransactionMetric,
 } from '../transaction/index.ts';
 import type { InboundMessage, TransportLayer } from '../transport/types.ts';
 import { allowValue, capabilities, type UaCapabilities } from './capabilities.ts';
@@ -52,6 +53,8 @@ export interface UserAgentOptions {
   contactUser?: string;
   /** `User-Agent` / `Server` header value (default `ringd`); empty string to omit. */
   product?: string;
+  /** Transaction events (timeouts, retransmissions…), one string literal each: for metrics. */
+  transactionMetrics?: (metric: TransactionMetric) => void;
 }
 
 /** Options of {@link UserAgent.invite} and {@link UserAgent.request}. */
@@ -97,6 +100,7 @@ export class UserAgent {
       clock: opts.clock,
       ids: opts.ids,
       timers,
+      metrics: opts.transactionMetrics,
       user: {
         onRequest: (req, txn) => this.onRequest(req, txn),
         onCancel: (cancel, cancelTxn, inviteTxn) => this.onCancel(cancel, cancelTxn, inviteTxn),

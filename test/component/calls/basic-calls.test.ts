@@ -38,7 +38,7 @@ describe('a call answered and hung up', () => {
     assert.equal(inv.get('To'), `<sip:200@${DOMAIN}>`);
     const offer = parseAudio(inv.body);
     assert.ok(offer.ok, 'the callee INVITE carries SDP');
-    const [callerEp, bobEp] = h.media.all;
+    const [callerEp, bobEp] = [h.media.facing('10.0.0.1'), h.media.facing('10.0.0.2')];
     assert.equal(offer.audio.address, h.media.address, 'offer on our relay address');
     assert.equal(offer.audio.port, bobEp.rtpPort, "offer on the callee leg's endpoint");
     assert.deepEqual(

@@ -113,7 +113,7 @@ describe('walking the tree', () => {
     const v = h.dial(alice, '805');
     await h.run(50);
     assert.ok(v.session, 'answered by ringd');
-    const callerEp = h.media.all[0];
+    const callerEp = h.media.facing('10.0.0.1');
     assert.deepEqual(callerEp.playing(), ['busy'], 'the caller hears the busy tone');
     assert.equal(h.media.plays.at(-1)!.opts.codec.name, 'PCMU');
     await h.run(1_900);

@@ -41,7 +41,8 @@ describe('ringing a user with two devices', () => {
     const cancel = h.request('CANCEL', '10.0.0.3');
     assert.equal(cancel.get('Reason'), 'SIP;cause=200;text="Call completed elsewhere"');
     assert.deepEqual(h.wire(RINGD, '10.0.0.3'), ['INVITE', 'CANCEL', 'ACK']);
-    const [callerEp, deskEp, mobileEp] = h.media.all;
+    const [deskEp, mobileEp] = h.media.all; // the callee legs, in ringing order
+    const callerEp = h.media.facing('10.0.0.1');
     assert.equal(callerEp.partner, deskEp, 'caller bridged to the desk');
     assert.equal(mobileEp.closed, true, "the mobile leg's endpoint is closed");
 
@@ -89,7 +90,8 @@ describe('ringing a user with two devices', () => {
     assert.deepEqual(h.wire(RINGD, '10.0.0.2'), ['INVITE', 'ACK'], 'the winner: ACK');
     assert.equal(mobile.sessions[0].isEnded, true);
     assert.equal(desk.sessions[0].isEnded, false);
-    const [callerEp, deskEp, mobileEp] = h.media.all;
+    const [deskEp, mobileEp] = h.media.all; // the callee legs, in ringing order
+    const callerEp = h.media.facing('10.0.0.1');
     assert.equal(callerEp.partner, deskEp);
     assert.equal(mobileEp.partner, undefined);
     void desk.sessions[0].bye();
@@ -117,7 +119,7 @@ describe('ringing a user with two devices', () => {
     desk.answer(desk.invites[0]);
     await h.run(50);
     assert.ok(v.session, 'connected to the desk');
-    assert.equal(h.media.all[0].partner, h.media.all[1]);
+    assert.equal(h.media.facing('10.0.0.1').partner, h.media.facing('10.0.0.2'));
     void v.session!.bye();
     await h.assertClean();
   });

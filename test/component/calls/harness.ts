@@ -85,6 +85,8 @@ export class Phone {
     readonly h: Harness,
     readonly name: string,
     readonly address: string,
+    /** The tenant domain it calls from (its From host) and dials at. */
+    readonly domain = DOMAIN,
   ) {
     this.transport = h.net.attach({ address });
     this.rtpPort = 40000 + Number(address.split('.')[3]) * 10;
@@ -125,9 +127,9 @@ export class Phone {
     opts: { body?: string; headers?: Array<[string, string]>; host?: string } = {},
   ): OutgoingInvite {
     return this.ua.invite({
-      uri: `sip:${dialed}@${opts.host ?? DOMAIN}`,
+      uri: `sip:${dialed}@${opts.host ?? this.domain}`,
       destination: { transport: 'UDP', address: RINGD, port: 5060 },
-      from: `"${this.name}" <sip:${this.name}@${DOMAIN}>`,
+      from: `"${this.name}" <sip:${this.name}@${this.domain}>`,
       body: opts.body ?? this.sdp,
       headers: opts.headers,
     });
@@ -374,6 +376,22 @@ export class Harness {
     const p = new Phone(this, name, address);
     this.phones.push(p);
     if (device) this.registrar.register(this.tenantId, this.devices[device], p);
+    return p;
+  }
+
+  /**
+   * A phone of another tenant (`domain`), registered for its device `name` (created there, with the same
+   * name as its SIP username).
+   */
+  async foreignPhone(customerId: string, domain: string, name: string, address: string): Promise<Phone> {
+    const d = await this.dir.devices.create(customerId, {
+      name,
+      sip_username: name,
+      sip_password: 'secret-password',
+    });
+    const p = new Phone(this, name, address, domain);
+    this.phones.push(p);
+    this.registrar.register(customerId, this.dir.cache.device(customerId, d.id)!, p);
     return p;
   }
 

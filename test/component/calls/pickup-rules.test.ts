@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import type { MediaEndpoint } from '../../../src/media/types.ts';
 import { PickupIndex } from '../../../src/pbx/pickup/pickup-index.ts';
 import type { IndexedLeg } from '../../../src/pbx/pickup/types.ts';
 import type { FakeEndpoint } from '../../support/fake-media.ts';
@@ -42,24 +41,50 @@ async function finish(w: World, ...views: CallerView[]): Promise<void> {
   await w.h.assertClean();
 }
 
-/** Holds every media allocation until `release()` (a pickup "in flight" awaits its picker's endpoint). */
-function holdAllocations(h: Harness): { release(): void } {
-  const original = h.media.allocate.bind(h.media);
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  h.media.allocate = async (): Promise<MediaEndpoint> => {
-    await gate;
-    return original();
-  };
-  return {
-    release() {
-      h.media.allocate = original;
-      open();
-    },
-  };
-}
-
 describe('what is never picked up', () => {
+  test('another tenant’s call, whatever the door: the same ring-group number, a shared call-group name, the REST door', async () => {
+    const w = await setup();
+    await w.h.dir.users.update(w.h.tenantId, w.users.carol, { call_groups: ['sales'] });
+    const other = await w.h.dir.customers.create({ name: 'Other', domain: 'other.example' });
+    const zed = await w.h.foreignPhone(other.id, 'other.example', 'zed', '10.0.1.1');
+    const yan = await w.h.foreignPhone(other.id, 'other.example', 'yan', '10.0.1.2');
+    yan.behaviour = 'ring';
+    const zedUser = await w.h.dir.users.create(other.id, { name: 'Zed', call_groups: ['sales'] });
+    await w.h.dir.devices.update(other.id, w.h.dir.cache.deviceBySipUsername(other.id, 'zed')!.id, {
+      owner_id: zedUser.id,
+    });
+    await w.h.dir.callflows.create(other.id, {
+      numbers: ['600'],
+      flow: {
+        module: 'ring_group',
+        data: {
+          name: 'Front desk',
+          endpoints: [
+            { id: w.h.dir.cache.deviceBySipUsername(other.id, 'yan')!.id, endpoint_type: 'device' },
+          ],
+        },
+      },
+    });
+    const caller = w.h.dial(w.phones.alice, '600'); // rings carol (call group sales) and bob-desk, tenant Acme
+    await w.h.run(50);
+    for (const code of ['*87600', '*87', '88sales', '*87103']) {
+      const v = await pickAt(w, code, zed);
+      assert.ok(v.failure !== undefined && v.failure >= 400, `${code} from the other tenant: ${v.failure}`);
+      assert.equal(v.session, undefined, `${code}: not answered`);
+    }
+    await assert.rejects(
+      w.h.engine.pickupCall(other.id, incoming(w.h)[0], {
+        device_id: w.h.dir.cache.deviceBySipUsername(other.id, 'zed')!.id,
+      }),
+      { status: 404, reason: 'CALL_NOT_FOUND' },
+    );
+    assert.equal(w.h.pickups.length, 0, 'no pickup happened');
+    assert.equal(caller.session, undefined, 'Acme’s call still rings');
+    assert.equal(yan.invites.length, 0, 'nothing rang in the other tenant');
+    assert.equal(cancelReasonTo(w.h, w.phones.carol), undefined, 'carol still rings');
+    await finish(w, caller);
+  });
+
   test('the picker’s own call (placed from its device) and an answered call', async () => {
     const w = await setup();
     const own = w.h.dial(w.phones.erin, '600');
@@ -189,16 +214,12 @@ describe('races (virtual time)', () => {
     await finish(w, c1, c2, erin, dave);
   });
 
-  test('picker vs a member answering while the pickup is in flight: the member wins, the picker gets 480', async () => {
+  test('a member’s 200 and a picker’s INVITE in the same tick, the 200 read first: the member wins, the picker gets 480', async () => {
     const w = await setup();
     const caller = w.h.dial(w.phones.alice, '600');
     await w.h.run(50);
-    const held = holdAllocations(w.h);
-    const erin = w.h.dial(w.phones.erin, '*87600');
-    await w.h.run(10);
     w.phones.carol.answer(w.phones.carol.invites[0]);
-    await w.h.run(10);
-    held.release();
+    const erin = w.h.dial(w.phones.erin, '*87600');
     await w.h.run(50);
     assert.equal(finalTo(w.h, w.phones.erin), '480 No Call To Pick Up');
     assert.ok(caller.session, 'bridged to carol');
@@ -227,16 +248,12 @@ describe('races (virtual time)', () => {
     await finish(w, caller, erin);
   });
 
-  test('the caller hangs up while the pickup is in flight: the picker gets 480, nothing is left', async () => {
+  test('the caller’s CANCEL and a picker’s INVITE in the same tick, the CANCEL read first: the picker gets 480, nothing is left', async () => {
     const w = await setup();
     const caller = w.h.dial(w.phones.alice, '600');
     await w.h.run(50);
-    const held = holdAllocations(w.h);
-    const erin = w.h.dial(w.phones.erin, '*87600');
-    await w.h.run(10);
     caller.out.cancel();
-    await w.h.run(10);
-    held.release();
+    const erin = w.h.dial(w.phones.erin, '*87600');
     await w.h.run(50);
     assert.equal(caller.failure, 487);
     assert.equal(finalTo(w.h, w.phones.erin), '480 No Call To Pick Up');

@@ -22,7 +22,7 @@ async function answered(opts?: Parameters<typeof Harness.create>[0]) {
   const v = h.dial(alice, '200');
   await h.run(50);
   assert.ok(v.session, 'answered');
-  const [callerEp, bobEp] = h.media.all;
+  const [callerEp, bobEp] = [h.media.facing('10.0.0.1'), h.media.facing('10.0.0.2')];
   return { h, alice, bob, v, aliceSession: v.session!, bobSession: bob.sessions[0], callerEp, bobEp };
 }
 

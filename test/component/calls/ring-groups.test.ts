@@ -114,7 +114,7 @@ describe('ring_group simultaneous (ring_all)', () => {
       assert.equal(cancels[0].get('Reason'), COMPLETED_ELSEWHERE);
     }
     assert.deepEqual(cancelsTo(h, '10.0.0.5'), [], 'the winner is not cancelled');
-    const [callerEp] = h.media.all;
+    const callerEp = h.media.facing('10.0.0.1');
     assert.equal(callerEp.partner?.remote?.address, '10.0.0.5', "the caller's media is bridged to dave");
 
     const answered = await h.gc(rootId);
