@@ -6,6 +6,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/server.ts';
@@ -21,7 +22,7 @@ import { UserAgent } from './sip/ua/index.ts';
 import { openStore, type Store } from './store/index.ts';
 import { RtpRelay } from './media/index.ts';
 import { DeviceAuth } from './pbx/auth/index.ts';
-import { CallEngine } from './pbx/calls/index.ts';
+import { CallEngine, OverloadGuard } from './pbx/calls/index.ts';
 import { Registrar } from './pbx/registrar/index.ts';
 
 export interface RunningSip {
@@ -160,6 +161,19 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
     });
     closers.push(() => media.close());
     await media.warm(config.rtp.prebind_pairs);
+    const overload =
+      config.calls.overload_busy_percent > 0
+        ? new OverloadGuard({
+            clock: systemClock,
+            busySinceLastSample: eventLoopBusy(),
+            threshold: config.calls.overload_busy_percent / 100,
+            onChange: (shedding, busy) =>
+              shedding
+                ? sipLog.warn({ busy }, 'overloaded: refusing new calls with 503 + Retry-After')
+                : sipLog.info({ busy }, 'no longer overloaded: accepting new calls'),
+          })
+        : undefined;
+    if (overload) closers.push(async () => overload.close());
     const engine = new CallEngine({
       ua,
       media,
@@ -176,6 +190,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       wantsEvents: (customerId) => bus.hasSubscribers(customerId),
       trunks: (customerId) => allTrunks(directory, customerId),
       onPicked: (ms) => metrics.observePickup(ms),
+      overload,
     });
     metrics.attach({
       calls: () => engine.callCounts(),
@@ -185,6 +200,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       transactions: () => ua.stats().transactions,
       rtp: () => media.stats(),
       registrations: () => registrar.stats().bindings,
+      overloadRefused: () => overload?.refused ?? 0,
     });
     closers.push(() => engine.close());
     delegate.onInvite = (invite) => engine.onInvite(invite, invite.inbound);
@@ -220,6 +236,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
     const address = api.server.address();
     const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
     sipReady = true;
+    overload?.start();
     const sip: RunningSip = { port: transport.udpPort, ua };
     let closed: Promise<void> | undefined;
     return {
@@ -238,4 +255,15 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
     await closeAll();
     throw e;
   }
+}
+
+/** The event loop's busy share since the previous call (Node's event-loop utilization), for overload control. */
+function eventLoopBusy(): () => number {
+  let last: EventLoopUtilization | undefined;
+  return () => {
+    const now = performance.eventLoopUtilization();
+    const busy = last === undefined ? 0 : performance.eventLoopUtilization(now, last).utilization;
+    last = now;
+    return busy;
+  };
 }

@@ -27,6 +27,8 @@ export interface MetricSources {
   transactions(): number;
   rtp(): { endpoints: number; packetsRelayed: number; sockets?: number };
   registrations(): number;
+  /** New calls refused by overload control so far. */
+  overloadRefused?(): number;
 }
 
 /** Upper bounds of the pickup latency histogram, in seconds (fine below the 5 ms target). */
@@ -70,6 +72,17 @@ export class RingdMetrics {
       registers,
       collect() {
         this.set(read((s) => s.calls().sessions) ?? 0);
+      },
+    });
+    new Counter({
+      name: 'ringd_calls_refused_overload_total',
+      help: 'New calls refused with 503 + Retry-After by overload control (event loop saturated)',
+      registers,
+      collect() {
+        setCounter(
+          this,
+          read((s) => s.overloadRefused?.() ?? 0),
+        );
       },
     });
     new Gauge({

@@ -43,6 +43,11 @@ export interface RingdConfig {
     ring_timeout: number;
     /** Longest call in seconds; then ringd hangs up both sides. Default 14400 (4 h). */
     max_duration: number;
+    /**
+     * Overload control: new calls get 503 + Retry-After while the event loop was busy at least this percent of
+     * the last second. 0 disables it. Default 98.
+     */
+    overload_busy_percent: number;
   };
   /** Directory for the embedded database and other state. Default `./data`. */
   data_dir: string;
@@ -155,6 +160,15 @@ export const KEYS: readonly KeySpec[] = [
     max: 7 * 24 * 3600,
     default: 14400,
     doc: 'longest call in seconds',
+  },
+  {
+    path: 'calls.overload_busy_percent',
+    env: 'RINGD_OVERLOAD_BUSY_PERCENT',
+    kind: 'int',
+    min: 0,
+    max: 100,
+    default: 98,
+    doc: 'new calls get 503 + Retry-After while the event loop was busy this percent of the last second (0: never)',
   },
   { path: 'data_dir', env: 'RINGD_DATA_DIR', kind: 'string', default: './data', doc: 'state directory' },
   {

@@ -62,6 +62,7 @@ export class CallEngine {
   private readonly journal: CallJournal;
   private readonly timers: EngineTimers;
   private readonly clock: Clock;
+  private readonly overload: CallEngineOptions['overload'];
   private readonly env: SessionEnv;
   private readonly outbound: OutboundCalls;
   private readonly allocating = { count: 0 };
@@ -80,6 +81,7 @@ export class CallEngine {
     this.sdpBase = Math.floor(now() / 1000);
     this.journal = new CallJournal(opts.store, now, this.log, opts.publish, opts.wantsEvents);
     this.clock = opts.clock;
+    this.overload = opts.overload;
     this.timers = new EngineTimers(opts.clock);
     this.groupcalls = new GroupcallEngine({
       store: opts.store,
@@ -272,6 +274,11 @@ export class CallEngine {
     const receivedAt = this.clock.now();
     if (this.closed) {
       invite.reject(503, 'Service Unavailable');
+      return;
+    }
+    const overload = this.overload;
+    if (overload !== undefined && overload.refuse()) {
+      invite.reject(503, 'Service Unavailable', { headers: [['Retry-After', overload.retryAfter]] });
       return;
     }
     const req = invite.request;

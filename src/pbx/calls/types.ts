@@ -81,6 +81,11 @@ export interface CallEngineOptions {
   random?: () => number;
   /** Queue calls for pickup (`*87<queue>`, `*87`'s third step); default: none, until queues exist. */
   queues?: QueueCallSource;
+  /**
+   * Overload control (`overload-guard.ts`): while it refuses, a new call gets 503 with `Retry-After` before
+   * anything else is done for it. Default: never refuse.
+   */
+  overload?: { refuse(): boolean; readonly retryAfter: string };
   /** Each pickup of a picker that dialed in: ms from its INVITE received to its 200 OK sent (metrics). */
   onPicked?: PickupEngineOptions['onPicked'];
   /** The tenant's trunks, for `tel` destinations of API calls (default: none). */

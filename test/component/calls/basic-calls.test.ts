@@ -308,6 +308,37 @@ describe('callees that do not answer', () => {
 });
 
 describe('refused calls', () => {
+  test('overload control: while it refuses, a new call gets 503 + Retry-After before authentication; the call already up goes on', async () => {
+    let refusing = false;
+    const { h, alice, bob } = await setup({
+      overload: { refuse: () => refusing, retryAfter: '2' },
+    });
+    const up = h.dial(alice, '200');
+    await h.run(50);
+    assert.ok(up.session, 'admitted before the overload');
+    refusing = true;
+    const seenBefore = h.auth.seen.length;
+    const refused = h.dial(alice, '200');
+    await h.run(50);
+    assert.equal(refused.failure, 503);
+    const res = h.packets(RINGD, '10.0.0.1').at(-1)!.message!;
+    assert.ok(res.kind === 'response' && res.status === 503);
+    assert.equal(res.get('Retry-After'), '2');
+    assert.equal(h.auth.seen.length, seenBefore, 'refused before the digest check');
+    assert.equal(bob.invites.length, 1, 'nothing rang for the refused call');
+    // The call in progress still works: alice's BYE reaches bob.
+    void up.session!.bye();
+    await h.run(50);
+    assert.equal(bob.sessions[0].isEnded, true);
+    refusing = false;
+    const later = h.dial(alice, '200');
+    await h.run(50);
+    assert.ok(later.session, 'admitted again once the overload is over');
+    void later.session!.bye();
+    await h.assertClean();
+    assert.equal((await h.rows()).length, 4, 'two calls of two legs each; none for the refused one');
+  });
+
   test('404 for an unknown number, 404 No Pickup Target for a pickup with nothing in scope, no records', async () => {
     const { h, alice } = await setup();
     const a = h.dial(alice, '999');

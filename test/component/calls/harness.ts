@@ -200,6 +200,8 @@ export interface HarnessOptions {
   queues?: CallEngineOptions['queues'];
   maxCallDuration?: number;
   capacity?: number;
+  /** Overload control stub given to the engine. */
+  overload?: CallEngineOptions['overload'];
   /** Uniform [0, 1) for weighted_random (default: a fixed sequence). */
   random?: () => number;
   trunks?: CallEngineOptions['trunks'];
@@ -301,6 +303,7 @@ export class Harness {
       trunks: opts.trunks,
       actions: opts.actions,
       queues: opts.queues,
+      overload: opts.overload,
       log: (level, msg, fields) => h.logs.push({ level, msg, fields }),
     });
     return h;
