@@ -46,6 +46,17 @@ import {
   type PickupScope,
 } from '../src/pbx/pickup/types.ts';
 import { SipUa } from './support/sip-ua.ts';
+import {
+  histQuantile,
+  minus,
+  scrapeHistogram,
+  shareAtOrUnder,
+  type Histogram,
+} from './support/prom-histogram.ts';
+
+/** ringd's `ringd_pickup_latency_seconds` now (ms). */
+const scrapeLatency = (node: BenchNode): Promise<Histogram> =>
+  scrapeHistogram(`${node.ringd.http}/metrics`, 'ringd_pickup_latency_seconds');
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes('--smoke');
@@ -157,52 +168,6 @@ interface Latencies {
   cpuMsPerPickup: number;
   /** ringd's own histogram over the phase: cumulative counts per upper bound (ms), +Inf last. */
   server: Histogram;
-}
-
-/** A Prometheus histogram: cumulative `counts[i]` of observations ≤ `bounds[i]` ms (the last is +Inf). */
-interface Histogram {
-  bounds: number[];
-  counts: number[];
-}
-
-/** ringd's `ringd_pickup_latency_seconds` now. */
-async function scrapeLatency(node: BenchNode): Promise<Histogram> {
-  const text = await (await fetch(`${node.ringd.http}/metrics`)).text();
-  const bounds: number[] = [];
-  const counts: number[] = [];
-  for (const m of text.matchAll(/^ringd_pickup_latency_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
-    bounds.push(m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000);
-    counts.push(Number(m[2]));
-  }
-  return { bounds, counts };
-}
-
-function minus(a: Histogram, b: Histogram): Histogram {
-  return { bounds: a.bounds, counts: a.counts.map((c, i) => c - (b.counts[i] ?? 0)) };
-}
-
-/** The q-quantile (ms), linearly interpolated inside its bucket; NaN without observations. */
-function histQuantile(h: Histogram, q: number): number {
-  const total = h.counts.at(-1) ?? 0;
-  if (total === 0) return NaN;
-  const rank = q * total;
-  for (let i = 0; i < h.counts.length; i++) {
-    if (h.counts[i] < rank) continue;
-    const lo = i === 0 ? 0 : h.bounds[i - 1];
-    const hi = h.bounds[i];
-    if (!Number.isFinite(hi)) return lo;
-    const below = i === 0 ? 0 : h.counts[i - 1];
-    const inBucket = h.counts[i] - below;
-    return inBucket === 0 ? hi : lo + ((hi - lo) * (rank - below)) / inBucket;
-  }
-  return NaN;
-}
-
-/** Share of observations at or under `ms` (a bucket bound), 0–1. */
-function shareAtOrUnder(h: Histogram, ms: number): number {
-  const total = h.counts.at(-1) ?? 0;
-  const i = h.bounds.findIndex((b) => Math.abs(b - ms) < 1e-9);
-  return total === 0 || i < 0 ? NaN : h.counts[i] / total;
 }
 
 /** `n` pickups, one at a time, of groups spread over all of them (stride `step`, from `offset`). */

@@ -14,7 +14,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PickupStats } from '../pbx/pickup/pickup-engine.ts';
-import { COUNTED_METHODS, type SipMessageCounts } from '../sip/transport/index.ts';
+import { COUNTED_METHODS, type DirectionCounts, type SipMessageCounts } from '../sip/transport/index.ts';
 
 /** Where the figures come from (each read at scrape time). */
 export interface MetricSources {
@@ -37,6 +37,9 @@ export const PICKUP_LATENCY_BUCKETS = [
   0.05, 0.1, 0.25, 0.5, 1,
 ];
 
+/** Label values → value: the series of one metric at scrape time. */
+type Series = Array<[Record<string, string>, number]>;
+
 /** ringd's metrics registry. */
 export class RingdMetrics {
   readonly registry = new Registry();
@@ -44,182 +47,123 @@ export class RingdMetrics {
   private sources: MetricSources | undefined;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    const registers = [this.registry];
     if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     this.pickupLatency = new Histogram({
       name: 'ringd_pickup_latency_seconds',
       help: "Call pickup latency: the picker's INVITE received to its 200 OK sent",
       buckets: PICKUP_LATENCY_BUCKETS,
-      registers,
+      registers: [this.registry],
     });
-    const read = <T>(f: (s: MetricSources) => T): T | undefined =>
-      this.sources === undefined ? undefined : f(this.sources);
+    const sip = (f: (c: SipMessageCounts) => Series) => (s: MetricSources) => f(s.sip);
+    const one = (f: (s: MetricSources) => number) => (s: MetricSources) => [[{}, f(s)]] as Series;
 
-    new Gauge({
-      name: 'ringd_call_legs',
-      help: 'Call legs by record status (dialing, ringing, progressing, terminating, canceling)',
-      labelNames: ['state'],
-      registers,
-      collect() {
-        this.reset();
-        const c = read((s) => s.calls());
-        for (const [state, n] of Object.entries(c?.legsByState ?? {})) this.set({ state }, n);
+    this.gauge(
+      'ringd_call_legs',
+      'Call legs by record status (dialing, ringing, progressing, terminating, canceling)',
+      ['state'],
+      (s) => Object.entries(s.calls().legsByState).map(([state, n]) => [{ state }, n]),
+    );
+    this.gauge(
+      'ringd_calls',
+      'Calls in progress (a caller and everything its callflow rings)',
+      [],
+      one((s) => s.calls().sessions),
+    );
+    this.counter(
+      'ringd_calls_refused_overload_total',
+      'New calls refused with 503 + Retry-After by overload control (event loop saturated)',
+      [],
+      one((s) => s.overloadRefused?.() ?? 0),
+    );
+    this.gauge(
+      'ringd_groupcalls',
+      'Groupcalls not yet hung up',
+      [],
+      one((s) => s.calls().groupcalls),
+    );
+    this.counter(
+      'ringd_pickups_total',
+      'Pickup requests by result (picked, not_permitted, no_target, no_call)',
+      ['result'],
+      (s) => {
+        const p = s.pickups();
+        return [
+          [{ result: 'picked' }, p.picked],
+          ...Object.entries(p.failed).map(([result, n]): Series[number] => [{ result }, n]),
+        ];
       },
-    });
-    new Gauge({
-      name: 'ringd_calls',
-      help: 'Calls in progress (a caller and everything its callflow rings)',
-      registers,
-      collect() {
-        this.set(read((s) => s.calls().sessions) ?? 0);
-      },
-    });
-    new Counter({
-      name: 'ringd_calls_refused_overload_total',
-      help: 'New calls refused with 503 + Retry-After by overload control (event loop saturated)',
-      registers,
-      collect() {
-        setCounter(
-          this,
-          read((s) => s.overloadRefused?.() ?? 0),
-        );
-      },
-    });
-    new Gauge({
-      name: 'ringd_groupcalls',
-      help: 'Groupcalls not yet hung up',
-      registers,
-      collect() {
-        this.set(read((s) => s.calls().groupcalls) ?? 0);
-      },
-    });
-    new Counter({
-      name: 'ringd_pickups_total',
-      help: 'Pickup requests by result (picked, not_permitted, no_target, no_call)',
-      labelNames: ['result'],
-      registers,
-      collect() {
-        const p = read((s) => s.pickups());
-        if (p === undefined) return;
-        this.reset();
-        this.inc({ result: 'picked' }, p.picked);
-        for (const [result, n] of Object.entries(p.failed)) this.inc({ result }, n);
-      },
-    });
-    new Counter({
-      name: 'ringd_pickup_lost_races_total',
-      help: 'Pickup claims lost to a concurrent answer or pickup',
-      registers,
-      collect() {
-        setCounter(
-          this,
-          read((s) => s.pickups().lostRaces),
-        );
-      },
-    });
-    new Counter({
-      name: 'ringd_sip_requests_total',
-      help: 'SIP requests by direction (in, out) and method',
-      labelNames: ['direction', 'method'],
-      registers,
-      collect() {
-        const c = read((s) => s.sip);
-        if (c === undefined) return;
-        this.reset();
-        for (const [direction, d] of [
-          ['in', c.received],
-          ['out', c.sent],
-        ] as const)
-          COUNTED_METHODS.forEach((method, i) => {
-            if (d.requests[i] > 0) this.inc({ direction, method }, d.requests[i]);
-          });
-      },
-    });
-    new Counter({
-      name: 'ringd_sip_responses_total',
-      help: 'SIP responses by direction (in, out) and status class (1xx … 6xx)',
-      labelNames: ['direction', 'class'],
-      registers,
-      collect() {
-        const c = read((s) => s.sip);
-        if (c === undefined) return;
-        this.reset();
-        for (const [direction, d] of [
-          ['in', c.received],
-          ['out', c.sent],
-        ] as const)
-          for (let k = 1; k <= 6; k++)
-            if (d.responses[k] > 0) this.inc({ direction, class: `${k}xx` }, d.responses[k]);
-      },
-    });
-    new Counter({
-      name: 'ringd_sip_inbound_discarded_total',
-      help: 'Inbound SIP messages the transport dropped (unparseable) or refused statelessly (400 and such)',
-      labelNames: ['outcome'],
-      registers,
-      collect() {
-        const c = read((s) => s.sip);
-        if (c === undefined) return;
-        this.reset();
-        this.inc({ outcome: 'dropped' }, c.dropped);
-        this.inc({ outcome: 'refused' }, c.rejected);
-      },
-    });
-    new Counter({
-      name: 'ringd_sip_transaction_events_total',
-      help: 'SIP transaction events: timeout, request-retransmitted, response-retransmitted, transport-error, …',
-      labelNames: ['event'],
-      registers,
-      collect() {
-        const e = read((s) => s.transactionEvents);
-        if (e === undefined) return;
-        this.reset();
-        for (const [event, n] of Object.entries(e)) this.inc({ event }, n);
-      },
-    });
-    new Gauge({
-      name: 'ringd_sip_transactions',
-      help: 'SIP transactions alive',
-      registers,
-      collect() {
-        this.set(read((s) => s.transactions()) ?? 0);
-      },
-    });
-    new Counter({
-      name: 'ringd_rtp_packets_relayed_total',
-      help: 'RTP and RTCP packets the relay forwarded',
-      registers,
-      collect() {
-        setCounter(
-          this,
-          read((s) => s.rtp().packetsRelayed),
-        );
-      },
-    });
-    new Gauge({
-      name: 'ringd_rtp_endpoints',
-      help: 'Media endpoints open',
-      registers,
-      collect() {
-        this.set(read((s) => s.rtp().endpoints) ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'ringd_rtp_sockets',
-      help: 'UDP sockets the relay holds bound (open endpoints and its pool)',
-      registers,
-      collect() {
-        this.set(read((s) => s.rtp().sockets) ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'ringd_registrations',
-      help: 'Registered contact bindings',
-      registers,
-      collect() {
-        this.set(read((s) => s.registrations()) ?? 0);
-      },
-    });
+    );
+    this.counter(
+      'ringd_pickup_lost_races_total',
+      'Pickup claims lost to a concurrent answer or pickup',
+      [],
+      one((s) => s.pickups().lostRaces),
+    );
+    this.counter(
+      'ringd_sip_requests_total',
+      'SIP requests by direction (in, out) and method',
+      ['direction', 'method'],
+      sip((c) =>
+        directions(c).flatMap(([direction, d]) =>
+          COUNTED_METHODS.map((method, i): Series[number] => [{ direction, method }, d.requests[i]]),
+        ),
+      ),
+    );
+    this.counter(
+      'ringd_sip_responses_total',
+      'SIP responses by direction (in, out) and status class (1xx … 6xx)',
+      ['direction', 'class'],
+      sip((c) =>
+        directions(c).flatMap(([direction, d]) =>
+          [1, 2, 3, 4, 5, 6].map((k): Series[number] => [{ direction, class: `${k}xx` }, d.responses[k]]),
+        ),
+      ),
+    );
+    this.counter(
+      'ringd_sip_inbound_discarded_total',
+      'Inbound SIP messages the transport dropped (unparseable) or refused statelessly (400 and such)',
+      ['outcome'],
+      sip((c) => [
+        [{ outcome: 'dropped' }, c.dropped],
+        [{ outcome: 'refused' }, c.rejected],
+      ]),
+    );
+    this.counter(
+      'ringd_sip_transaction_events_total',
+      'SIP transaction events: timeout, request-retransmitted, response-retransmitted, transport-error, …',
+      ['event'],
+      (s) => Object.entries(s.transactionEvents).map(([event, n]) => [{ event }, n]),
+    );
+    this.gauge(
+      'ringd_sip_transactions',
+      'SIP transactions alive',
+      [],
+      one((s) => s.transactions()),
+    );
+    this.counter(
+      'ringd_rtp_packets_relayed_total',
+      'RTP and RTCP packets the relay forwarded',
+      [],
+      one((s) => s.rtp().packetsRelayed),
+    );
+    this.gauge(
+      'ringd_rtp_endpoints',
+      'Media endpoints open',
+      [],
+      one((s) => s.rtp().endpoints),
+    );
+    this.gauge(
+      'ringd_rtp_sockets',
+      'UDP sockets the relay holds bound (open endpoints and its pool)',
+      [],
+      one((s) => s.rtp().sockets ?? 0),
+    );
+    this.gauge(
+      'ringd_registrations',
+      'Registered contact bindings',
+      [],
+      one((s) => s.registrations()),
+    );
   }
 
   /** Connects the figures' sources (once the layers exist). */
@@ -236,10 +180,50 @@ export class RingdMetrics {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+
+  /** A gauge whose series `read` gives at each scrape (none before `attach`). */
+  private gauge(name: string, help: string, labelNames: string[], read: (s: MetricSources) => Series): void {
+    const sources = () => this.sources;
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const s = sources();
+        if (s !== undefined) for (const [labels, n] of read(s)) this.set(labels, n);
+      },
+    });
+  }
+
+  /** A counter whose totals `read` gives at each scrape (the layers keep the counts). */
+  private counter(
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: (s: MetricSources) => Series,
+  ): void {
+    const sources = () => this.sources;
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        const s = sources();
+        if (s === undefined) return;
+        this.reset();
+        for (const [labels, n] of read(s)) this.inc(labels, n);
+      },
+    });
+  }
 }
 
-function setCounter(c: Counter, v: number | undefined): void {
-  if (v === undefined) return;
-  c.reset();
-  c.inc(v);
+/** The two directions of SIP message counts. */
+function directions(c: SipMessageCounts): Array<['in' | 'out', DirectionCounts]> {
+  return [
+    ['in', c.received],
+    ['out', c.sent],
+  ];
 }

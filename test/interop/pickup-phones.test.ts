@@ -157,8 +157,16 @@ describe('call pickup with real phones through ringd', { timeout: 240_000 }, () 
       );
   }
 
-  /** A baresip picker (erin) dials `code` while the group rings; both sides hear each other. */
-  async function baresipPickup(t: TestContext, number: string, code: string, kind: string): Promise<void> {
+  /**
+   * While alice's call to `number` rings the group, the baresip picker (erin) picks it up — by dialing
+   * `code`, or as `pick` does it — and both sides hear each other.
+   */
+  async function baresipPickup(
+    t: TestContext,
+    number: string,
+    code: string | ((erin: Baresip, events: EventClient) => Promise<void>),
+    kind: string,
+  ): Promise<void> {
     const alice = phones.get('alice')!;
     const erin = phones.get('erin')!;
     const events = await connectEvents(node.ringd.http, { key: node.apiKey });
@@ -167,7 +175,9 @@ describe('call pickup with real phones through ringd', { timeout: 240_000 }, () 
     const seenErin = new Set(erin.recordingPaths());
     await ringTheGroup(number);
 
-    assert.ok((await erin.dial(`sip:${code}@${node.domain}`)).ok, `erin dials ${code}`);
+    if (typeof code === 'string')
+      assert.ok((await erin.dial(`sip:${code}@${node.domain}`)).ok, `erin dials ${code}`);
+    else await code(erin, events);
     await erin.waitFor('CALL_ESTABLISHED', 5_000);
     await alice.waitFor('CALL_ESTABLISHED', 5_000);
     await membersCancelled(t);
@@ -265,49 +275,27 @@ describe('call pickup with real phones through ringd', { timeout: 240_000 }, () 
   test(
     'POST /v1.0/calls/{id}/pickup: erin’s phone rings, she answers, and she is talking with alice',
     { timeout: 45_000 },
-    async (t) => {
-      const alice = phones.get('alice')!;
-      const erin = phones.get('erin')!;
-      const events = await connectEvents(node.ringd.http, { key: node.apiKey });
-      t.after(() => events.close());
-      const seenAlice = new Set(alice.recordingPaths());
-      const seenErin = new Set(erin.recordingPaths());
-      await ringTheGroup(GROUP);
-      const created = await eventOf(
-        events,
-        (m) => m.type === 'call_created' && m.data.direction === 'incoming',
-      );
-
-      const res = await fetch(`${node.ringd.http}/v1.0/calls/${created.data.id}/pickup`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${node.apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ device_id: devices.get('erin') }),
-      });
-      const body = (await res.json()) as { status?: string };
-      assert.equal(res.status, 200, JSON.stringify(body));
-      assert.equal(body.status, 'progressing', 'the groupcall ringing erin');
-      await erin.waitFor('CALL_INCOMING', 5_000);
-      assert.ok((await erin.accept()).ok, 'erin answers');
-      await erin.waitFor('CALL_ESTABLISHED', 5_000);
-      await alice.waitFor('CALL_ESTABLISHED', 5_000);
-      await membersCancelled(t);
-      await erin.waitFor('CALL_RTPESTAB', 5_000);
-      await sleep(TALK_MS);
-      assert.ok((await erin.hangup()).ok, 'erin hangs up');
-      await erin.waitFor('CALL_CLOSED', 5_000);
-      await alice.waitFor('CALL_CLOSED', 5_000);
-
-      assertTone(
-        await dominantFrequency(await newRecording(erin, seenErin)),
-        440,
-        "alice's tone heard by erin",
-      );
-      assertTone(
-        await dominantFrequency(await newRecording(alice, seenAlice)),
-        880,
-        "erin's tone heard by alice",
-      );
-      await pickedUp(events, t, 'api', 'erin');
-    },
+    (t) =>
+      baresipPickup(
+        t,
+        GROUP,
+        async (erin, events) => {
+          const created = await eventOf(
+            events,
+            (m) => m.type === 'call_created' && m.data.direction === 'incoming',
+          );
+          const res = await fetch(`${node.ringd.http}/v1.0/calls/${created.data.id}/pickup`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${node.apiKey}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ device_id: devices.get('erin') }),
+          });
+          const body = (await res.json()) as { status?: string };
+          assert.equal(res.status, 200, JSON.stringify(body));
+          assert.equal(body.status, 'progressing', 'the groupcall ringing erin');
+          await erin.waitFor('CALL_INCOMING', 5_000);
+          assert.ok((await erin.accept()).ok, 'erin answers');
+        },
+        'api',
+      ),
   );
 });

@@ -44,7 +44,6 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
   readonly id: string;
   readonly customerId: string;
   readonly callerDeviceId: string | undefined;
-  readonly receivedAt: number | undefined;
   /** The A leg (for an inbound call: once the flow first needed it). */
   a: InboundLeg | OutboundLeg | undefined;
   /** The leg A is connected to. */
@@ -76,7 +75,6 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
     this.id = inbound?.id ?? answered!.id;
     this.customerId = identity.customerId;
     this.callerDeviceId = inbound?.callerDeviceId;
-    this.receivedAt = inbound?.receivedAt;
     this.a = answered;
     this.phase = answered ? 'answered' : 'setup';
     this.tones = new TonePlayback(env.media, env.timers);
@@ -214,6 +212,11 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
     const a = this.a;
     if (a === undefined || a.done) return false;
     return this.phase !== 'setup' || (a.role === 'caller' && a.answerable);
+  }
+
+  /** When ringd received the caller's INVITE (undefined for a call ringd placed). */
+  get receivedAt(): number | undefined {
+    return this.inbound?.receivedAt;
   }
 
   get alive(): boolean {

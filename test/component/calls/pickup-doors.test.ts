@@ -15,6 +15,8 @@ import {
   cancelReasonTo,
   COMPLETED_ELSEWHERE,
   finalTo,
+  finish,
+  hangUpCallers,
   incoming,
   world,
   type World,
@@ -45,13 +47,6 @@ async function pick(w: World, code: string, from = w.phones.erin): Promise<Calle
 }
 
 /** Ends every call and checks nothing is left. */
-async function finish(w: World, ...views: CallerView[]): Promise<void> {
-  for (const v of views) byeIfUp(v);
-  await w.h.run(50);
-  for (const id of incoming(w.h)) if (w.h.engine.legs.get(id)) await w.h.engine.hangup(w.h.tenantId, id);
-  await w.h.assertClean();
-}
-
 /** Asserts `picker` got 200 and is bridged to the caller call `callerView` placed (nth incoming call). */
 function assertPicked(w: World, picker: CallerView, caller: CallerView, callerNth: number): void {
   assert.equal(finalTo(w.h, w.phones.erin) ?? '', PICKED);
@@ -141,7 +136,7 @@ describe('group_pickup (KAZOO, §1)', () => {
       byeIfUp(p);
       byeIfUp(caller);
       await w.h.run(50);
-      for (const id of incoming(w.h)) if (w.h.engine.legs.get(id)) await w.h.engine.hangup(w.h.tenantId, id);
+      await hangUpCallers(w.h);
       await w.h.run(50);
     }
     await w.h.assertClean();
@@ -309,7 +304,7 @@ describe('*87<ext>: direct calls of a user, with the permission to monitor (§4)
       assert.equal(caller.session !== undefined, expected === PICKED, what);
       byeIfUp(p);
       await w.h.run(50);
-      for (const id of incoming(w.h)) if (w.h.engine.legs.get(id)) await w.h.engine.hangup(w.h.tenantId, id);
+      await hangUpCallers(w.h);
       await w.h.run(50);
     }
     await w.h.assertClean();

@@ -17,6 +17,7 @@ import {
   cancelReasonTo,
   COMPLETED_ELSEWHERE,
   finalTo,
+  finish,
   incoming,
   world,
   type World,
@@ -32,13 +33,6 @@ async function setup(): Promise<World> {
   const w = await world();
   h = w.h;
   return w;
-}
-
-async function finish(w: World, ...views: CallerView[]): Promise<void> {
-  for (const v of views) byeIfUp(v);
-  await w.h.run(50);
-  for (const id of incoming(w.h)) if (w.h.engine.legs.get(id)) await w.h.engine.hangup(w.h.tenantId, id);
-  await w.h.assertClean();
 }
 
 describe('what is never picked up', () => {

@@ -92,3 +92,16 @@ export function incoming(h: Harness): string[] {
 export function byeIfUp(v: CallerView): void {
   if (v.session && !v.session.isEnded) void v.session.bye();
 }
+
+/** Hangs up (API) every caller leg still live, so a test ends clean whatever rang. */
+export async function hangUpCallers(h: Harness): Promise<void> {
+  for (const id of incoming(h)) if (h.engine.legs.get(id)) await h.engine.hangup(h.tenantId, id);
+}
+
+/** Ends a test: BYE to the calls that are up, the callers still ringing hung up, then nothing left. */
+export async function finish(w: World, ...views: CallerView[]): Promise<void> {
+  for (const v of views) byeIfUp(v);
+  await w.h.run(50);
+  await hangUpCallers(w.h);
+  await w.h.assertClean();
+}

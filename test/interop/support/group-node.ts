@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { NIL_UUID, NOT_YET, TIMESTAMP_PATTERN } from '../../../src/store/timestamp.ts';
-import { PASSWORD, startBenchNode, type BenchNode } from '../../../bench/support/ringd-bench.ts';
+import { callerArgs, PASSWORD, startBenchNode, type BenchNode } from '../../../bench/support/ringd-bench.ts';
 import type { EventClient, StreamMessage } from '../../support/event-client.ts';
 import { freePort } from './ports.ts';
 import { describeRun, runSipp, startSipp, type SippProcess, type SippRun } from './sipp.ts';
@@ -221,18 +221,7 @@ export class GroupNode {
       calls: 1,
       service: number,
       timeoutMs: SIPP_TIMEOUT_MS,
-      extraArgs: [
-        '-au',
-        'caller',
-        '-ap',
-        PASSWORD,
-        '-auth_uri',
-        `${number}@${this.node.domain}`,
-        '-inf',
-        this.node.callerInf,
-        '-d',
-        String(pause),
-      ],
+      extraArgs: callerArgs(this.node, pause, number),
     });
   }
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PASSWORD } from '../../../bench/support/ringd-bench.ts';
+import { callerArgs, PASSWORD } from '../../../bench/support/ringd-bench.ts';
 import { digestAnswer, header, parseSip, type SipMessage } from '../../../bench/support/sip-ua.ts';
 import type { EventClient, StreamMessage } from '../../support/event-client.ts';
 import { eventOf, type GroupNode, type Phone } from './group-node.ts';
@@ -85,16 +85,7 @@ export function startPickedCaller(g: GroupNode, number: string): Promise<SippPro
     service: number,
     timeoutMs: SIPP_TIMEOUT_MS,
     logs: true,
-    extraArgs: [
-      '-au',
-      'caller',
-      '-ap',
-      PASSWORD,
-      '-auth_uri',
-      `${number}@${g.node.domain}`,
-      '-inf',
-      g.node.callerInf,
-    ],
+    extraArgs: callerArgs(g.node, 0, number), // the scenario's pauses are explicit
   });
 }
 
@@ -107,18 +98,7 @@ export function startCancellingCaller(g: GroupNode, number: string, afterMs: num
     calls: 1,
     service: number,
     timeoutMs: SIPP_TIMEOUT_MS,
-    extraArgs: [
-      '-au',
-      'caller',
-      '-ap',
-      PASSWORD,
-      '-auth_uri',
-      `${number}@${g.node.domain}`,
-      '-inf',
-      g.node.callerInf,
-      '-d',
-      String(afterMs),
-    ],
+    extraArgs: callerArgs(g.node, afterMs, number),
   });
 }
 
