@@ -6,7 +6,6 @@
  */
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApi } from './api/server.ts';
@@ -162,15 +161,21 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
     closers.push(() => media.close());
     await media.warm(config.rtp.prebind_pairs);
     const overload =
-      config.calls.overload_busy_percent > 0
+      config.calls.overload_queue_delay_ms > 0
         ? new OverloadGuard({
             clock: systemClock,
-            busySinceLastSample: eventLoopBusy(),
-            threshold: config.calls.overload_busy_percent / 100,
-            onChange: (shedding, busy) =>
+            probe: (arrived) => transport.probeQueue(arrived),
+            thresholdMs: config.calls.overload_queue_delay_ms,
+            onChange: (shedding, delayMs) =>
               shedding
-                ? sipLog.warn({ busy }, 'overloaded: refusing new calls with 503 + Retry-After')
-                : sipLog.info({ busy }, 'no longer overloaded: accepting new calls'),
+                ? sipLog.warn(
+                    { queueDelayMs: Math.round(delayMs) },
+                    'overloaded: refusing new calls with 503 + Retry-After',
+                  )
+                : sipLog.info(
+                    { queueDelayMs: Math.round(delayMs) },
+                    'no longer overloaded: accepting new calls',
+                  ),
           })
         : undefined;
     if (overload) closers.push(async () => overload.close());
@@ -201,6 +206,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       rtp: () => media.stats(),
       registrations: () => registrar.stats().bindings,
       overloadRefused: () => overload?.refused ?? 0,
+      sipQueueDelayMs: () => overload?.delayMs ?? 0,
     });
     closers.push(() => engine.close());
     delegate.onInvite = (invite) => engine.onInvite(invite, invite.inbound);
@@ -255,15 +261,4 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
     await closeAll();
     throw e;
   }
-}
-
-/** The event loop's busy share since the previous call (Node's event-loop utilization), for overload control. */
-function eventLoopBusy(): () => number {
-  let last: EventLoopUtilization | undefined;
-  return () => {
-    const now = performance.eventLoopUtilization();
-    const busy = last === undefined ? 0 : performance.eventLoopUtilization(now, last).utilization;
-    last = now;
-    return busy;
-  };
 }

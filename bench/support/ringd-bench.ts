@@ -61,7 +61,13 @@ export async function startBenchNode(
   const calleeInf = join(dir, 'callee.csv');
   writeFileSync(callerInf, `SEQUENTIAL\n${BENCH_DOMAIN};caller;\n`);
   writeFileSync(calleeInf, `SEQUENTIAL\n${BENCH_DOMAIN};callee;\n`);
-  const ringd = await startRingdProcess({ RINGD_DATA_DIR: dir, RINGD_LOG_LEVEL: 'error', ...env });
+  // RINGD_BENCH_LOG=DIR keeps each ringd's log (level info: overload control's refusals, say) in DIR.
+  const logDir = process.env.RINGD_BENCH_LOG;
+  const ringd = await startRingdProcess({
+    RINGD_DATA_DIR: dir,
+    RINGD_LOG_LEVEL: logDir ? 'info' : 'error',
+    ...env,
+  });
   return {
     ringd,
     dir,
@@ -71,6 +77,7 @@ export async function startBenchNode(
     calleeInf,
     async stop() {
       await ringd.stop();
+      if (logDir) writeFileSync(join(logDir, `ringd-${Date.now()}.log`), ringd.output());
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -29,6 +29,8 @@ export interface MetricSources {
   registrations(): number;
   /** New calls refused by overload control so far. */
   overloadRefused?(): number;
+  /** How long inbound SIP datagrams wait before they are read (ms; overload control's probe). */
+  sipQueueDelayMs?(): number;
 }
 
 /** Upper bounds of the pickup latency histogram, in seconds (fine below the 5 ms target). */
@@ -71,9 +73,15 @@ export class RingdMetrics {
     );
     this.counter(
       'ringd_calls_refused_overload_total',
-      'New calls refused with 503 + Retry-After by overload control (event loop saturated)',
+      'New calls refused with 503 + Retry-After by overload control (SIP receive queue delayed)',
       [],
       one((s) => s.overloadRefused?.() ?? 0),
+    );
+    this.gauge(
+      'ringd_sip_queue_delay_seconds',
+      "How long the last probe waited in the SIP socket's receive queue (overload control; 0 when off)",
+      [],
+      one((s) => (s.sipQueueDelayMs?.() ?? 0) / 1000),
     );
     this.gauge(
       'ringd_groupcalls',

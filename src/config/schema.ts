@@ -44,10 +44,10 @@ export interface RingdConfig {
     /** Longest call in seconds; then ringd hangs up both sides. Default 14400 (4 h). */
     max_duration: number;
     /**
-     * Overload control: new calls get 503 + Retry-After while the event loop was busy at least this percent of
-     * the last second. 0 disables it. Default 98.
+     * Overload control: new calls get 503 + Retry-After while inbound SIP messages have waited at least this
+     * many ms in the receive queue (for 200 ms on end). 0 disables it. Default 100.
      */
-    overload_busy_percent: number;
+    overload_queue_delay_ms: number;
   };
   /** Directory for the embedded database and other state. Default `./data`. */
   data_dir: string;
@@ -162,13 +162,13 @@ export const KEYS: readonly KeySpec[] = [
     doc: 'longest call in seconds',
   },
   {
-    path: 'calls.overload_busy_percent',
-    env: 'RINGD_OVERLOAD_BUSY_PERCENT',
+    path: 'calls.overload_queue_delay_ms',
+    env: 'RINGD_OVERLOAD_QUEUE_DELAY_MS',
     kind: 'int',
     min: 0,
-    max: 100,
-    default: 98,
-    doc: 'new calls get 503 + Retry-After while the event loop was busy this percent of the last second (0: never)',
+    max: 10_000,
+    default: 100,
+    doc: 'new calls get 503 + Retry-After while SIP messages wait this many ms before ringd reads them (0: never)',
   },
   { path: 'data_dir', env: 'RINGD_DATA_DIR', kind: 'string', default: './data', doc: 'state directory' },
   {

@@ -196,6 +196,10 @@ describe('events of a real call over the WebSocket (real ringd process)', { time
     assert.equal(value('ringd_sip_transaction_events_total{event="timeout"}') ?? 0, 0);
     assert.ok(value('nodejs_eventloop_lag_seconds') !== undefined, 'event loop lag');
     assert.ok(value('ringd_rtp_sockets') !== undefined);
+    // Overload control's probe runs in the real process: an idle ringd reads its queue in well under 100 ms.
+    const delay = value('ringd_sip_queue_delay_seconds');
+    assert.ok(delay !== undefined && delay >= 0 && delay < 0.1, `queue delay ${delay}`);
+    assert.equal(value('ringd_calls_refused_overload_total'), 0);
     assert.ok(!text.includes('ringd_call_legs{'), 'no leg in any state');
   });
 

@@ -1,54 +1,80 @@
 /**
- * Overload control for new calls: when ringd's event loop has been busy nearly all of the last window, a new
- * call (an initial INVITE) is refused at once with `503 Service Unavailable` and `Retry-After` instead of being
- * taken on. Past its capacity a B2BUA that keeps accepting falls behind, every peer retransmits (T1 = 500 ms),
- * the retransmissions add work and the whole node collapses — calls already up included. Refusing the excess
+ * Overload control for new calls: while SIP messages wait too long before ringd reads them, a new call (an
+ * initial INVITE) is refused at once with `503 Service Unavailable` and `Retry-After` instead of being taken
+ * on. Past its capacity a B2BUA that keeps accepting falls behind, every peer retransmits (T1 = 500 ms), the
+ * retransmissions add work and the whole node collapses — calls already up included. Refusing the excess
  * keeps the calls it admits working; a phone or proxy that gets the 503 retries later or elsewhere (RFC 3261
  * §21.5.4). Calls in progress (in-dialog requests, responses, CANCEL, BYE) are never refused.
  *
- * The signal is the share of the last window the loop spent busy (Node's event-loop utilization, sampled by a
- * timer on the injected clock): unlike timer lag, it reaches 1 when the loop saturates even while each
- * iteration stays short. Windows are back to back; the decision of one window holds for the next. Nothing
- * is refused before `start()` (call it once start-up — module loading, schema compilation — is over, or its
- * busy second would refuse the first calls).
+ * The signal is the queue itself, not how busy the process looks: every `intervalMs` the guard sends a probe
+ * through the SIP socket's receive queue (the transport sends a datagram to its own socket) and times how long
+ * it waits there, behind the SIP traffic, before ringd reads it. ringd is overloaded while that delay has
+ * stayed at least `thresholdMs` for `sustainMs` (a standing queue, as CoDel judges one), and stops refusing as
+ * soon as a probe comes back faster than the threshold. A probe still outstanding counts with its age, so a
+ * queue that keeps growing is seen before its probe is read.
+ *
+ * Why not the event loop's busy share: on a machine whose cores are shared (the normal case: ringd beside its
+ * database, rtpengine or SIPp), time the process waits for a core counts as busy. The loop then reads 100 %
+ * "busy" for whole seconds while it keeps up, and refusing then turned away calls ringd carried without a
+ * single retransmission when refusing was off (bench:groupcall at 600/s).
+ *
+ * Nothing is probed or refused before `start()` (call it once start-up — module loading, schema
+ * compilation — is over).
  */
 import type { Clock, TimerHandle } from '../../sip/clock.ts';
 
 export interface OverloadGuardOptions {
   clock: Clock;
-  /** Busy share of the loop since the previous call (0–1); the first call starts the first window. */
-  busySinceLastSample: () => number;
-  /** Refuse new calls while the last window's busy share is at least this (0–1; ≥ 1.01 never). */
-  threshold: number;
-  /** Window length in ms (default 1000). */
-  windowMs?: number;
+  /**
+   * Sends one probe through the receive queue of the SIP socket; `arrived` is called when ringd reads it.
+   * Returns false when no probe could be sent (no socket yet, or closed).
+   */
+  probe: (arrived: () => void) => boolean;
+  /** A probe waiting at least this long (ms) counts as a queue. */
+  thresholdMs: number;
+  /** Refuse once the delay has stayed at or above the threshold this long (ms; default 200). */
+  sustainMs?: number;
+  /** Time between probes (ms; default 100). */
+  intervalMs?: number;
+  /**
+   * A probe outstanding this long (ms; default 1000) is given up for a new one: one dropped by a full
+   * receive buffer must not hold the guard in "overloaded" for ever. Its age still counted as delay.
+   */
+  resendAfterMs?: number;
   /** Seconds for `Retry-After` (default 2). */
   retryAfterSeconds?: number;
-  /** Told when refusing starts and stops (logs). */
-  onChange?: (shedding: boolean, busy: number) => void;
+  /** Told when refusing starts and stops, with the probe delay that decided it (logs). */
+  onChange?: (shedding: boolean, delayMs: number) => void;
 }
 
 export class OverloadGuard {
   /** New calls refused so far. */
   refused = 0;
-  /** The busy share of the last complete window. */
-  lastBusy = 0;
+  /** The delay of the last probe read (ms). */
+  lastDelayMs = 0;
   readonly retryAfter: string;
   private shed = false;
   private closed = false;
   private timer: TimerHandle | undefined;
-  private readonly windowMs: number;
+  /** When the outstanding probe was sent (undefined: none outstanding). */
+  private sentAt: number | undefined;
+  /** Since when the delay has been at or above the threshold (undefined: it is not). */
+  private aboveSince: number | undefined;
+  private readonly sustainMs: number;
+  private readonly intervalMs: number;
+  private readonly resendAfterMs: number;
 
   constructor(private readonly opts: OverloadGuardOptions) {
-    this.windowMs = opts.windowMs ?? 1000;
+    this.sustainMs = opts.sustainMs ?? 200;
+    this.intervalMs = opts.intervalMs ?? 100;
+    this.resendAfterMs = opts.resendAfterMs ?? 1000;
     this.retryAfter = String(opts.retryAfterSeconds ?? 2);
   }
 
-  /** Starts the first window now (idempotent). */
+  /** Starts probing now (idempotent). */
   start(): void {
     if (this.timer !== undefined || this.closed) return;
-    this.opts.busySinceLastSample();
-    this.arm();
+    this.tick();
   }
 
   /** Whether a new call must be refused now (counts it when so). */
@@ -63,7 +89,12 @@ export class OverloadGuard {
     return this.shed;
   }
 
-  /** Stops sampling (idempotent). */
+  /** How long the outstanding probe has waited, else the last probe's delay (ms): the queue delay now. */
+  get delayMs(): number {
+    return this.sentAt === undefined ? this.lastDelayMs : this.opts.clock.now() - this.sentAt;
+  }
+
+  /** Stops probing (idempotent); a probe still in flight is ignored. */
   close(): void {
     this.closed = true;
     this.shed = false;
@@ -71,17 +102,44 @@ export class OverloadGuard {
     this.timer = undefined;
   }
 
-  private arm(): void {
-    this.timer = this.opts.clock.setTimer(this.windowMs, () => {
-      const busy = this.opts.busySinceLastSample();
-      this.lastBusy = busy;
-      const shed = busy >= this.opts.threshold;
-      if (shed !== this.shed) {
-        this.shed = shed;
-        this.opts.onChange?.(shed, busy);
-      }
-      this.arm();
-    });
+  private tick(): void {
+    this.timer = this.opts.clock.setTimer(this.intervalMs, () => this.tick());
     (this.timer as { unref?: () => void }).unref?.();
+    const now = this.opts.clock.now();
+    if (this.sentAt !== undefined) {
+      // Still waiting: the queue is at least as old as the probe.
+      const age = now - this.sentAt;
+      if (age >= this.opts.thresholdMs) this.above(this.sentAt + this.opts.thresholdMs, now, age);
+      if (age < this.resendAfterMs) return;
+    }
+    const sentAt = now;
+    this.sentAt = undefined;
+    if (this.opts.probe(() => this.arrived(sentAt))) this.sentAt = sentAt;
+  }
+
+  private arrived(sentAt: number): void {
+    if (this.closed || sentAt !== this.sentAt) return;
+    const now = this.opts.clock.now();
+    const delay = now - sentAt;
+    this.sentAt = undefined;
+    this.lastDelayMs = delay;
+    if (delay >= this.opts.thresholdMs) {
+      this.above(sentAt + this.opts.thresholdMs, now, delay);
+    } else {
+      this.aboveSince = undefined;
+      this.set(false, delay);
+    }
+  }
+
+  /** The delay was at or above the threshold from `since` (at the latest) until `now`. */
+  private above(since: number, now: number, delay: number): void {
+    if (this.aboveSince === undefined || since < this.aboveSince) this.aboveSince = since;
+    if (now - this.aboveSince >= this.sustainMs) this.set(true, delay);
+  }
+
+  private set(shed: boolean, delay: number): void {
+    if (shed === this.shed) return;
+    this.shed = shed;
+    this.opts.onChange?.(shed, delay);
   }
 }

@@ -148,6 +148,14 @@ export class SipTransportLayer implements TransportLayer {
     return this.tcp.port;
   }
 
+  /**
+   * Sends a probe through the UDP socket's receive queue; `arrived` is called when it is read, so the time
+   * between is how long inbound datagrams wait (see `UdpTransport.probe`). False when none could be sent.
+   */
+  probeQueue(arrived: () => void): boolean {
+    return this.udp.probe(arrived);
+  }
+
   /** Number of open TCP connections. */
   get tcpConnectionCount(): number {
     return this.tcp.size;

@@ -25,6 +25,9 @@ function ipLookup(host: string, opts: unknown, cb?: unknown): void {
   else callback(Object.assign(new Error(`not an IP address: ${host}`), { code: 'ENOTFOUND' }), '', 0);
 }
 
+/** The first bytes of a queue probe (then a 32-bit sequence number). */
+const PROBE_MAGIC = Buffer.from('ringd-queue-probe:');
+
 /** Callbacks of a {@link UdpTransport}. */
 export interface UdpDelegate {
   /** A datagram arrived from `source`. */
@@ -36,6 +39,12 @@ export class UdpTransport {
   private readonly socket: dgram.Socket;
   private boundPort = 0;
   private closed = false;
+  /** The queue probe's own socket and where its datagrams come from (see {@link probe}). */
+  private probeSocket: dgram.Socket | undefined;
+  private probePort = -1;
+  private probeAddress = '';
+  private probeSeq = 0;
+  private probeArrived: (() => void) | undefined;
 
   constructor(
     private readonly host: string,
@@ -47,6 +56,10 @@ export class UdpTransport {
       lookup: ipLookup as unknown as dgram.SocketOptions['lookup'],
     });
     this.socket.on('message', (bytes, rinfo) => {
+      if (rinfo.port === this.probePort && rinfo.address === this.probeAddress) {
+        this.probeRead(bytes);
+        return;
+      }
       this.delegate.datagram(bytes, {
         transport: 'UDP',
         address: normalizeAddress(rinfo.address),
@@ -116,10 +129,77 @@ export class UdpTransport {
     }
   }
 
+  /**
+   * Sends one probe datagram from a private loopback socket to this socket. It waits in the receive queue
+   * behind every datagram that arrived before it, so the time until `arrived` is called is how long a SIP
+   * message waits before it is read (overload control measures that). A new probe supersedes one still in
+   * flight, whose arrival is then ignored. Probes never reach the delegate. Returns false when no probe
+   * could be sent: not bound, closed, or the probe socket still binding (its first call starts that).
+   */
+  probe(arrived: () => void): boolean {
+    if (this.closed || this.boundPort === 0) return false;
+    if (this.probeSocket === undefined) {
+      this.openProbe();
+      return false;
+    }
+    if (this.probePort < 0) return false;
+    const seq = (this.probeSeq = (this.probeSeq + 1) >>> 0);
+    const bytes = Buffer.allocUnsafe(PROBE_MAGIC.length + 4);
+    PROBE_MAGIC.copy(bytes);
+    bytes.writeUInt32BE(seq, PROBE_MAGIC.length);
+    this.probeArrived = arrived;
+    this.probeSocket.send(bytes, this.boundPort, this.probeTarget(), (err) => {
+      if (err) this.log('warn', 'udp-probe-send-failed', { error: err.message });
+    });
+    return true;
+  }
+
+  /** Where probes go: the bound address, or loopback when bound to every interface. */
+  private probeTarget(): string {
+    if (this.host === '0.0.0.0') return '127.0.0.1';
+    if (this.host === '::') return '::1';
+    return this.host;
+  }
+
+  private openProbe(): void {
+    const target = this.probeTarget();
+    const socket = dgram.createSocket({
+      type: isIPv6(target) ? 'udp6' : 'udp4',
+      lookup: ipLookup as unknown as dgram.SocketOptions['lookup'],
+    });
+    this.probeSocket = socket;
+    socket.on('error', (err) => this.log('warn', 'udp-probe-socket-error', { error: err.message }));
+    socket.on('message', () => {}); // nothing is expected on it
+    socket.bind(0, target, () => {
+      const a = socket.address();
+      this.probeAddress = a.address;
+      this.probePort = a.port;
+    });
+  }
+
+  private probeRead(bytes: Buffer): void {
+    if (
+      bytes.length !== PROBE_MAGIC.length + 4 ||
+      bytes.compare(PROBE_MAGIC, 0, PROBE_MAGIC.length, 0, PROBE_MAGIC.length) !== 0 ||
+      bytes.readUInt32BE(PROBE_MAGIC.length) !== this.probeSeq
+    ) {
+      return; // a superseded probe (or a stray datagram from that port)
+    }
+    const arrived = this.probeArrived;
+    this.probeArrived = undefined;
+    arrived?.();
+  }
+
   /** Closes the socket. Idempotent. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    this.probeArrived = undefined;
+    try {
+      this.probeSocket?.close();
+    } catch {
+      // still binding or already closed
+    }
     return new Promise((resolve) => {
       try {
         this.socket.close(() => resolve());

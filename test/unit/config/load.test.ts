@@ -89,7 +89,7 @@ describe('configuration: media and calls', () => {
     const cwd = dir();
     const { config } = loadConfig({ env: {}, cwd });
     assert.deepEqual(config.rtp, { port_min: 20000, port_max: 29999, prebind_pairs: 128 });
-    assert.deepEqual(config.calls, { ring_timeout: 20, max_duration: 14400, overload_busy_percent: 98 });
+    assert.deepEqual(config.calls, { ring_timeout: 20, max_duration: 14400, overload_queue_delay_ms: 100 });
     refused(
       () => loadConfig({ env: { RINGD_RTP_PORT_MIN: '30000', RINGD_RTP_PORT_MAX: '30001' }, cwd }),
       'rtp.port_max',
@@ -97,12 +97,12 @@ describe('configuration: media and calls', () => {
     );
     refused(() => loadConfig({ env: { RINGD_RING_TIMEOUT: '0' }, cwd }), 'RINGD_RING_TIMEOUT', /1–600/);
     refused(
-      () => loadConfig({ env: { RINGD_OVERLOAD_BUSY_PERCENT: '120' }, cwd }),
-      'RINGD_OVERLOAD_BUSY_PERCENT',
-      /0–100/,
+      () => loadConfig({ env: { RINGD_OVERLOAD_QUEUE_DELAY_MS: '-5' }, cwd }),
+      'RINGD_OVERLOAD_QUEUE_DELAY_MS',
+      /0–10000/,
     );
     assert.equal(
-      loadConfig({ env: { RINGD_OVERLOAD_BUSY_PERCENT: '0' }, cwd }).config.calls.overload_busy_percent,
+      loadConfig({ env: { RINGD_OVERLOAD_QUEUE_DELAY_MS: '0' }, cwd }).config.calls.overload_queue_delay_ms,
       0,
     );
   });

@@ -1,68 +1,140 @@
-/** Overload control's window logic, in virtual time. */
+/** Overload control's queue-delay logic, in virtual time, with a fake probe the test delivers by hand. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { OverloadGuard } from '../../../../src/pbx/calls/overload-guard.ts';
 import { FakeClock } from '../../../../src/sip/testing/index.ts';
 
-function guard(samples: number[], threshold = 0.98) {
+/** A guard (threshold 100 ms, sustained 200 ms, a probe every 100 ms), its probes in flight, its first read. */
+function guard(opts: { probeOk?: () => boolean } = {}) {
   const clock = new FakeClock();
   const changes: Array<[boolean, number]> = [];
-  let i = 0;
+  const inFlight: Array<{ sentAt: number; arrive: () => void }> = [];
   const g = new OverloadGuard({
     clock,
-    busySinceLastSample: () => samples[Math.min(i++, samples.length - 1)],
-    threshold,
-    onChange: (s, b) => changes.push([s, b]),
+    probe: (arrive) => {
+      if (opts.probeOk?.() === false) return false;
+      inFlight.push({ sentAt: clock.now(), arrive });
+      return true;
+    },
+    thresholdMs: 100,
+    onChange: (s, d) => changes.push([s, d]),
   });
-  g.start();
-  return { clock, g, changes };
+  g.start(); // the first probe goes now (at 0)…
+  /** The oldest probe in flight is read now. */
+  const read = () => inFlight.shift()!.arrive();
+  read(); // …and is read at once: the next one goes at 100
+  return { clock, g, changes, inFlight, read };
 }
 
 describe('OverloadGuard', () => {
-  test('admits until a whole window was busy; refuses (counted) for the next window; admits again after', () => {
-    // The first sample only starts the first window.
-    const { clock, g, changes } = guard([0, 0.5, 0.99, 0.995, 0.4]);
-    assert.equal(g.refuse(), false, 'admits at start');
-    clock.advance(1000); // window 1: 50 % busy
+  test('probes every 100 ms while they come back fast, and never refuses', () => {
+    const { clock, g, inFlight, read } = guard();
+    for (let i = 0; i < 20; i++) {
+      clock.advance(100);
+      assert.equal(inFlight.length, 1, 'one probe in flight at a time');
+      clock.advance(0);
+      read(); // read at once: the queue is empty
+      assert.equal(g.refuse(), false);
+    }
+    assert.equal(g.refused, 0);
+    assert.equal(g.lastDelayMs, 0);
+  });
+
+  test('a standing queue (each probe ≥ 100 ms) is refused once it lasted 200 ms; a fast probe ends it', () => {
+    const { clock, g, changes, inFlight, read } = guard();
+    clock.advance(100); // probe 1 sent at 100
+    clock.advance(150);
+    read(); // read at 250: 150 ms delay, above the threshold since 200
+    assert.equal(g.refuse(), false, 'one slow probe is not yet a standing queue');
+    assert.equal(g.lastDelayMs, 150);
+    clock.advance(50); // tick at 300 sends probe 2
+    assert.equal(inFlight.length, 1);
+    clock.advance(99);
     assert.equal(g.refuse(), false);
-    assert.equal(g.lastBusy, 0.5);
-    clock.advance(1000); // window 2: 99 % busy
+    clock.advance(1); // tick at 400: probe 2 has waited 100 ms, so the delay has stayed above since 200
+    assert.equal(g.shedding, true);
+    clock.advance(20);
+    read(); // read at 420: 120 ms, still a queue
     assert.equal(g.shedding, true);
     assert.equal(g.refuse(), true);
     assert.equal(g.refuse(), true);
-    clock.advance(1000); // window 3: still saturated
-    assert.equal(g.refuse(), true);
-    clock.advance(1000); // window 4: 40 %
+    clock.advance(80); // tick at 500 sends probe 3
+    clock.advance(10);
+    read(); // 10 ms: the queue is gone
     assert.equal(g.refuse(), false);
-    assert.equal(g.refused, 3, 'only refusals are counted');
+    assert.equal(g.refused, 2, 'only refusals are counted');
     assert.deepEqual(changes, [
-      [true, 0.99],
-      [false, 0.4],
+      [true, 100],
+      [false, 10],
     ]);
     assert.equal(g.retryAfter, '2');
     g.close();
   });
 
-  test('nothing is sampled or refused before start()', () => {
-    const clock = new FakeClock();
-    let samples = 0;
-    const g = new OverloadGuard({ clock, threshold: 0.5, busySinceLastSample: () => (samples++, 1) });
-    clock.advance(5000);
-    assert.equal(g.refuse(), false);
-    assert.equal(samples, 0);
-    assert.equal(clock.nextTimerAt(), undefined);
-    g.start();
-    clock.advance(1000);
-    assert.equal(g.refuse(), true, 'a saturated first window after start');
-    g.close();
-    assert.equal(g.refuse(), false, 'closed: never refuses');
+  test('single slow probes between fast ones (bursts, a GC pause) refuse nothing', () => {
+    const { clock, g, read } = guard();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(100); // probe sent
+      clock.advance(i % 2 === 0 ? 180 : 5);
+      read();
+      assert.equal(g.refuse(), false, `round ${i}`);
+    }
   });
 
-  test('a threshold above 1 never refuses; close() stops the sampling timer', () => {
-    const { clock, g } = guard([0, 1, 1, 1], 1.01);
+  test('a probe still unread counts with its age: a growing queue is refused before its probe is read', () => {
+    const { clock, g, changes, inFlight } = guard();
+    clock.advance(100); // probe sent at 100, never read for now
+    clock.advance(200); // ticks at 200 (age 100: above since 200) and 300 (age 200)
+    assert.equal(g.refuse(), false, 'above the threshold for 100 ms only');
+    assert.equal(g.delayMs, 200, 'the delay now is the unread probe’s age');
+    clock.advance(100); // tick at 400: above since 200 for 200 ms
+    assert.equal(g.refuse(), true);
+    assert.deepEqual(changes, [[true, 300]]);
+    assert.equal(inFlight.length, 1, 'no second probe while one is in flight');
+    inFlight[0].arrive(); // read at 400: 300 ms
+    assert.equal(g.shedding, true, 'a slow read keeps it refusing');
+    assert.equal(g.lastDelayMs, 300);
+  });
+
+  test('a probe lost (full receive buffer) is given up after 1 s for a new one; the overload then ends', () => {
+    const { clock, g, inFlight, read } = guard();
+    clock.advance(100); // probe 1 at 100: it will never be read
+    clock.advance(1000); // tick at 1100: age 1000 → resent
+    assert.equal(g.shedding, true);
+    assert.equal(inFlight.length, 2);
+    const lost = inFlight.shift()!;
+    clock.advance(5);
+    read(); // probe 2 read after 5 ms
+    assert.equal(g.shedding, false);
+    lost.arrive(); // a superseded probe read late changes nothing
+    assert.equal(g.shedding, false);
+    assert.equal(g.lastDelayMs, 5);
+  });
+
+  test('nothing is probed or refused before start(); a probe that cannot be sent is tried again', () => {
+    const clock = new FakeClock();
+    let probes = 0;
+    let ok = false;
+    const g = new OverloadGuard({
+      clock,
+      thresholdMs: 100,
+      probe: () => (probes++, ok),
+    });
     clock.advance(5000);
-    assert.equal(g.refuse(), false);
+    assert.equal(probes, 0);
+    assert.equal(clock.nextTimerAt(), undefined);
+    g.start();
+    assert.equal(probes, 1, 'the first probe goes at start');
+    clock.advance(300);
+    assert.equal(probes, 4, 'not sent (no socket yet): tried on every tick');
+    assert.equal(g.refuse(), false, 'no probe in flight is no delay');
+    ok = true;
+    clock.advance(100);
+    assert.equal(probes, 5);
+    clock.advance(1000);
+    assert.equal(g.refuse(), true, 'a probe never read: refusing');
     g.close();
+    assert.equal(g.refuse(), false, 'closed: never refuses');
     assert.equal(clock.nextTimerAt(), undefined, 'no timer left');
   });
 });

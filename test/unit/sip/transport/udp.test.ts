@@ -4,6 +4,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipRequest, SipResponse, createResponse, parseMessage } from '../../../../src/sip/message/index.ts';
 import { FakeClock } from '../../../../src/sip/testing/index.ts';
+import { SipTransportLayer } from '../../../../src/sip/transport/index.ts';
 import { UdpPeer, corpus, request, response, settle, startLayer, until } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
@@ -212,5 +213,54 @@ describe('SipTransportLayer over UDP', () => {
     await until(() => h.errors.length === 2, 'two errors');
     assert.equal(h.errors[0].message, req);
     assert.match(h.errors[1].cause.message, /unsupported transport/);
+  });
+
+  test('a queue probe comes back through the SIP socket and never reaches the upper layer', async () => {
+    reset();
+    assert.equal(
+      h.layer.probeQueue(() => {}),
+      false,
+      'the first call opens the probe socket',
+    );
+    let arrived = 0;
+    await until(() => h.layer.probeQueue(() => arrived++), 'the probe socket bound');
+    await until(() => arrived === 1, 'the probe read');
+    // A probe superseded by a newer one: only the newer one's arrival is reported.
+    let first = 0;
+    let second = 0;
+    assert.equal(
+      h.layer.probeQueue(() => first++),
+      true,
+    );
+    assert.equal(
+      h.layer.probeQueue(() => second++),
+      true,
+    );
+    await until(() => second === 1, 'the second probe read');
+    await settle(20);
+    assert.equal(first, 0, 'the superseded probe is ignored');
+    // The same bytes from any other source are SIP garbage, not a probe.
+    peer.send(Buffer.from('ringd-queue-probe:\0\0\0\x03'), h.layer.udpPort);
+    await settle(30);
+    assert.equal(h.inbound.length, 0, 'nothing delivered upward');
+    assert.equal(arrived + first + second, 2);
+  });
+
+  test('no probe before listen() or after close()', async () => {
+    const unbound = new SipTransportLayer();
+    assert.equal(
+      unbound.probeQueue(() => {}),
+      false,
+    );
+    await unbound.close();
+    const fresh = await startLayer({ clock: new FakeClock() });
+    let n = 0;
+    await until(() => fresh.layer.probeQueue(() => n++), 'the probe socket bound');
+    await until(() => n === 1, 'the probe read');
+    await fresh.layer.close();
+    assert.equal(
+      fresh.layer.probeQueue(() => n++),
+      false,
+    );
   });
 });
