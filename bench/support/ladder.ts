@@ -131,23 +131,21 @@ export async function search(
   let best: RunResult | undefined;
   const rows: RunResult[] = [];
   for (const rate of o.rates) {
-    let passed = true;
-    for (let i = 0; i < o.runs && passed; i++) {
+    const atRate: RunResult[] = [];
+    for (let i = 0; i < o.runs; i++) {
       progress(`${name}: ${rate} calls/s, run ${i + 1}/${o.runs}`);
       const r = await run(rate);
       rows.push(r);
+      atRate.push(r);
       progress(
         `  ${r.ok ? 'pass' : `FAIL (${r.why})`}; ${r.achieved.toFixed(0)} calls/s, ${r.cpuMsPerCall.toFixed(3)} ms CPU/call` +
           (r.mainMsPerCall !== undefined ? ` (event loop ${r.mainMsPerCall.toFixed(3)})` : ''),
       );
-      passed = r.ok;
-      if (
-        r.ok &&
-        (!best || r.rate > best.rate || (r.rate === best.rate && r.cpuMsPerCall < best.cpuMsPerCall))
-      )
-        best = r;
+      if (!r.ok) break;
     }
-    if (!passed) break;
+    // A rate counts only when every one of its runs passed.
+    if (atRate.some((r) => !r.ok)) break;
+    best = atRate.reduce((a, b) => (b.cpuMsPerCall < a.cpuMsPerCall ? b : a));
   }
   return { best, rows };
 }

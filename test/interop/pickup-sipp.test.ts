@@ -39,10 +39,9 @@ import {
   startPickedCaller,
   startPicker,
   inMicrotasks,
-  WireCaller,
-  WireMember,
   within,
 } from './support/pickup.ts';
+import { WireCaller, WireMember } from './support/wire-ua.ts';
 import type { SippProcess, SippRun } from './support/sipp.ts';
 
 const GROUP = '3001';

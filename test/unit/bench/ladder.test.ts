@@ -1,0 +1,47 @@
+/** The benchmarks' rate ladder: a rate counts only when every one of its runs passed. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { search, type RunResult } from '../../../bench/support/ladder.ts';
+
+const result = (rate: number, ok: boolean, cpuMsPerCall = 1): RunResult => ({
+  rate,
+  ok,
+  success: ok ? rate : 0,
+  failed: ok ? 0 : 1,
+  retrans: 0,
+  achieved: rate,
+  cpuMsPerCall,
+  why: ok ? '' : 'failed',
+});
+
+/** Runs the ladder over scripted outcomes: `plan[rate]` lists each run's pass/fail. */
+async function ladder(rates: number[], runs: number, plan: Record<number, boolean[]>) {
+  const calls: number[] = [];
+  const seen: Record<number, number> = {};
+  const l = await search('test', { rates, runs }, async (rate) => {
+    calls.push(rate);
+    const i = (seen[rate] = (seen[rate] ?? 0) + 1) - 1;
+    return result(rate, plan[rate][i], 1 + i / 10);
+  });
+  return { ...l, calls };
+}
+
+describe('rate ladder', () => {
+  test('the highest rate whose runs all passed; the run with the least CPU stands for it', async () => {
+    const l = await ladder([100, 200, 300], 3, {
+      100: [true, true, true],
+      200: [true, true, true],
+      300: [true, false, true],
+    });
+    assert.equal(l.best?.rate, 200);
+    assert.equal(l.best?.cpuMsPerCall, 1, 'its first run was the cheapest');
+    assert.deepEqual(l.calls, [100, 100, 100, 200, 200, 200, 300, 300], 'stops at the first failed run');
+  });
+
+  test('a rate with one failed run of three does not count, even the first one', async () => {
+    const l = await ladder([650, 700], 3, { 650: [true, false, true], 700: [true, true, true] });
+    assert.equal(l.best, undefined);
+    assert.deepEqual(l.calls, [650, 650]);
+    assert.equal(l.rows.length, 2);
+  });
+});
