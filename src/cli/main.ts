@@ -4,6 +4,7 @@
  * environment variables; a bad key is reported by name and the command exits with status 2.
  */
 import { readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { pino } from 'pino';
 import { openConfiguredStore, startRingd } from '../app.ts';
 import { ConfigError, databaseUrl, describeKeys, loadConfig, type RingdConfig } from '../config/index.ts';
@@ -69,9 +70,29 @@ function describeDb(c: RingdConfig): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
+/**
+ * `nice`: the process's scheduling priority. On a machine ringd shares with other busy processes (its
+ * database, rtpengine, a load generator), each datagram ringd sends wakes its receiver, which then often
+ * preempts ringd's event loop; a higher priority lets the loop finish its work first (Asterisk's `-p` and
+ * FreeSWITCH's `-hp` exist for the same reason). Not permitted → a warning, and ringd runs on as it is.
+ */
+function applyNice(nice: number, log: pino.Logger): void {
+  if (nice === 0) return;
+  try {
+    setPriority(nice);
+    log.info({ nice: getPriority() }, 'scheduling priority set');
+  } catch (err) {
+    log.warn(
+      { nice, current: getPriority(), error: (err as Error).message },
+      'could not set the scheduling priority (a negative nice value needs root or CAP_SYS_NICE); running on at the current one',
+    );
+  }
+}
+
 async function cmdStart(args: Args): Promise<number> {
   const config = load(args);
   const log = pino({ level: config.log.level, base: { service: 'ringd' } });
+  applyNice(config.nice, log);
   const node = await startRingd(config, log, pkg.version);
   const admins = await node.directory.accessKeys.list(NIL_UUID, { page_size: 1 });
   if (admins.result.length === 0) {

@@ -51,6 +51,11 @@ export interface RingdConfig {
   };
   /** Directory for the embedded database and other state. Default `./data`. */
   data_dir: string;
+  /**
+   * Scheduling priority (nice value, −20…19) `ringd start` gives its process. Default 0 (left as it is).
+   * Below 0 needs root or CAP_SYS_NICE; without them ringd warns and runs on at its current priority.
+   */
+  nice: number;
   log: { level: LogLevel };
 }
 
@@ -171,6 +176,15 @@ export const KEYS: readonly KeySpec[] = [
     doc: 'new calls get 503 + Retry-After while SIP messages wait this many ms before ringd reads them (0: never)',
   },
   { path: 'data_dir', env: 'RINGD_DATA_DIR', kind: 'string', default: './data', doc: 'state directory' },
+  {
+    path: 'nice',
+    env: 'RINGD_NICE',
+    kind: 'int',
+    min: -20,
+    max: 19,
+    default: 0,
+    doc: 'scheduling priority of the process (below 0: busy neighbours preempt the SIP loop less; needs CAP_SYS_NICE)',
+  },
   {
     path: 'log.level',
     env: 'RINGD_LOG_LEVEL',

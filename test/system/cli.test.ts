@@ -1,7 +1,7 @@
 /** The `ringd` command line against a real database in a temporary directory. */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runRingd, startRingdProcess } from '../support/ringd-process.ts';
@@ -80,6 +80,27 @@ describe('ringd CLI', { timeout: 120_000 }, () => {
     const f = await runRingd(['start', '--config', cfg], env);
     assert.equal(f.code, 2);
     assert.match(f.stderr, /sip\.hots: unknown key/);
+  });
+
+  it('nice: start sets its scheduling priority, or warns and runs on when not permitted', async () => {
+    const node = await startRingdProcess({ ...env, RINGD_NICE: '-5', RINGD_LOG_LEVEL: 'info' });
+    try {
+      const pid = node.child.pid!;
+      if (process.getuid?.() === 0) {
+        assert.equal(getPriority(pid), -5);
+        assert.match(node.output(), /"nice":-5,"msg":"scheduling priority set"/);
+      } else {
+        assert.equal(getPriority(pid), getPriority(), 'left as it was');
+        assert.match(node.output(), /could not set the scheduling priority/);
+      }
+      const health = await fetch(`${node.http}/healthz`);
+      assert.equal(health.status, 200, 'ringd runs either way');
+    } finally {
+      assert.equal(await node.stop(), 0);
+    }
+    const bad = await runRingd(['start'], { ...env, RINGD_NICE: '-21' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /RINGD_NICE.*-20–19/);
   });
 
   it('refuses a second tenant on a taken domain with a clear message', async () => {
