@@ -10,6 +10,7 @@
  *   npm run bench:calls                 rates 500…3000 in steps, 10 s each, 1 run per rate (--runs 3 for the full method)
  *   npm run bench:calls -- --smoke      one short run at a low rate for each server (CI)
  *   npm run bench:calls -- --concurrent 5000   the memory figure at that many held calls (default 5000)
+ *   npm run bench:calls -- --nice -10   both servers at a higher scheduling priority than SIPp
  */
 import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp } from '../test/interop/support/sipp.ts';
@@ -47,7 +48,7 @@ const traceArgs = (role: string) => traceArgsOf(opts, role);
 async function kamailioRun(rate: number): Promise<RunResult> {
   const calls = rate * SECONDS;
   const uasPort = await freePort();
-  const k = await startKamailio(await freePort(), [`127.0.0.1:${uasPort}`]);
+  const k = await startKamailio(await freePort(), [`127.0.0.1:${uasPort}`], { nice: opts.nice });
   try {
     const uas = await startSipp({
       scenario: 'uas-answer.xml',
@@ -87,7 +88,7 @@ async function kamailioRun(rate: number): Promise<RunResult> {
 
 async function ringdRun(rate: number): Promise<RunResult> {
   const calls = rate * SECONDS;
-  const node = await startBenchNode();
+  const node = await startBenchNode({ RINGD_NICE: String(opts.nice) });
   try {
     const uasPort = await registerCallee(node);
     const uas = await startSipp({
@@ -135,7 +136,11 @@ async function ringdRun(rate: number): Promise<RunResult> {
 
 async function memoryPerCall(): Promise<{ idle: number; loaded: number; perCall: number; answered: number }> {
   // Two RTP/RTCP port pairs per call: a range wide enough for the calls held open.
-  const node = await startBenchNode({ RINGD_RTP_PORT_MIN: '10000', RINGD_RTP_PORT_MAX: '31999' });
+  const node = await startBenchNode({
+    RINGD_RTP_PORT_MIN: '10000',
+    RINGD_RTP_PORT_MAX: '31999',
+    RINGD_NICE: String(opts.nice),
+  });
   try {
     const uasPort = await registerCallee(node);
     const pid = node.ringd.child.pid!;
@@ -187,7 +192,7 @@ async function main() {
   const k = kamailio.best;
   const ratio = r && k ? r.rate / k.rate : 0;
   const lines = [
-    `1:1 calls through the server (SIPp uac → server → SIPp uas, UDP, SDP, ${HOLD_MS} ms hold, ${SECONDS} s per run after ${WARMUP} warm-up calls, ${opts.runs} run(s) per rate)`,
+    `1:1 calls through the server (SIPp uac → server → SIPp uas, UDP, SDP, ${HOLD_MS} ms hold, ${SECONDS} s per run after ${WARMUP} warm-up calls, ${opts.runs} run(s) per rate${opts.nice !== 0 ? `, both servers at nice ${opts.nice}` : ''})`,
     `  ${'server'.padEnd(30)} ${'highest passing rate'.padStart(20)}  ${'CPU ms/call'.padStart(11)}`,
     `  ${'ringd (B2BUA, media anchored, digest)'.padEnd(30)} ${String(r?.rate ?? 0).padStart(20)}  ${(r?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,
     `  ${'Kamailio 5.6 stateful proxy'.padEnd(30)} ${String(k?.rate ?? 0).padStart(20)}  ${(k?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,

@@ -15,6 +15,7 @@
  *   npm run bench:groupcall                  rates 200…2500 in steps, 10 s each, 1 run per rate (--runs 3 for the full method)
  *   npm run bench:groupcall -- --smoke       one short run at a low rate for each server (CI)
  *   npm run bench:groupcall -- --rates 300,400 --servers ringd --trace /tmp/t
+ *   npm run bench:groupcall -- --nice -10    both servers at a higher scheduling priority than SIPp
  */
 import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp, type SippProcess, type SippRun } from '../test/interop/support/sipp.ts';
@@ -80,7 +81,7 @@ async function kamailioRun(rate: number): Promise<RunResult> {
   const k = await startKamailio(
     await freePort(),
     ports.map((p) => `127.0.0.1:${p}`),
-    { shmMb: KAMAILIO_SHM_MB },
+    { shmMb: KAMAILIO_SHM_MB, nice: opts.nice },
   );
   try {
     const members = await startMembers(ports, calls + WARMUP);
@@ -108,7 +109,7 @@ async function kamailioRun(rate: number): Promise<RunResult> {
 
 async function ringdRun(rate: number): Promise<RunResult> {
   const calls = rate * SECONDS;
-  const node = await startBenchNode({}, async (directory, customerId) => {
+  const node = await startBenchNode({ RINGD_NICE: String(opts.nice) }, async (directory, customerId) => {
     const endpoints = [];
     for (const name of MEMBERS) {
       const d = await directory.devices.create(customerId, {
@@ -165,7 +166,7 @@ async function main() {
   const row = (name: string, x: RunResult | undefined) =>
     `  ${name.padEnd(44)} ${String(x?.rate ?? 0).padStart(20)}  ${(x?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}  ${x?.mainMsPerCall !== undefined ? x.mainMsPerCall.toFixed(3).padStart(10) : '         -'}`;
   const lines = [
-    `3-member ring_all group calls (SIPp caller → server → 3 SIPp members, UDP, SDP; member 1 answers ${ANSWER_MS} ms after its 180, members 2 and 3 ring until cancelled; ${HOLD_MS} ms hold; ${SECONDS} s per run after ${WARMUP} warm-up calls, ${opts.runs} run(s) per rate)`,
+    `3-member ring_all group calls (SIPp caller → server → 3 SIPp members, UDP, SDP; member 1 answers ${ANSWER_MS} ms after its 180, members 2 and 3 ring until cancelled; ${HOLD_MS} ms hold; ${SECONDS} s per run after ${WARMUP} warm-up calls, ${opts.runs} run(s) per rate${opts.nice !== 0 ? `, both servers at nice ${opts.nice}` : ''})`,
     `  ${'server'.padEnd(44)} ${'highest passing rate'.padStart(20)}  ${'CPU ms/call'.padStart(11)}  ${'event loop'.padStart(10)}`,
     row('ringd (ring group, B2BUA, media, digest)', r),
     row('Kamailio 5.6 stateful proxy, parallel fork', k),

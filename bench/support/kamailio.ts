@@ -22,12 +22,12 @@ export interface Kamailio {
  * `targets`: the callees' `host:port`; one → relay ($du), several → parallel fork (append_branch).
  * `shmMb`: Kamailio's shared memory (`-m`), where tm keeps its transactions until their wait timer ends: a
  * fork keeps three branches per call, and at ~1 750 calls/s 256 MiB runs out (t_relay fails, the caller
- * gets `500 No error (2/SL)`).
+ * gets `500 No error (2/SL)`). `nice`: its scheduling priority (`--nice`).
  */
 export async function startKamailio(
   port: number,
   targets: string[],
-  opts: { shmMb?: number } = {},
+  opts: { shmMb?: number; nice?: number } = {},
 ): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'ringd-kamailio-'));
   const lines =
@@ -41,9 +41,13 @@ export async function startKamailio(
     .replaceAll('@PORT@', String(port))
     .replaceAll('@TARGETS@', () => lines.join('\n'));
   writeFileSync(join(dir, 'kamailio.cfg'), cfg);
+  // `nice -n` execs Kamailio in place: the pid stays the one we stop, and the children it forks inherit it.
+  const nice = opts.nice ?? 0;
+  const command = nice === 0 ? ['kamailio'] : ['nice', '-n', String(nice), 'kamailio'];
   const child: ChildProcess = spawn(
-    'kamailio',
+    command[0],
     [
+      ...command.slice(1),
       '-f',
       join(dir, 'kamailio.cfg'),
       '-DD',

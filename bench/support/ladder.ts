@@ -19,12 +19,17 @@ export interface LadderOptions {
   servers: string[];
   /** `--trace DIR`: SIPp writes its unexpected messages to DIR/<role>-errors.log. */
   trace?: string;
+  /**
+   * `--nice N`: the scheduling priority both servers run at (ringd's `RINGD_NICE`, Kamailio through
+   * `nice -n`); SIPp stays at 0. Default 0, the method of benchmarks.md.
+   */
+  nice: number;
   /** The value of `--name`, for a bench's own options. */
   arg(name: string): string | undefined;
 }
 
 /**
- * `--runs`, `--seconds`, `--rates`, `--warmup`, `--servers`, `--trace`, `--smoke` (one short run at
+ * `--runs`, `--seconds`, `--rates`, `--warmup`, `--servers`, `--trace`, `--nice`, `--smoke` (one short run at
  * `smokeRate` for each server, no warm-up).
  */
 export function ladderOptions(argv: string[], defaults: { rates: string; smokeRate: number }): LadderOptions {
@@ -44,8 +49,15 @@ export function ladderOptions(argv: string[], defaults: { rates: string; smokeRa
     warmup: Number(arg('warmup') ?? (smoke ? 0 : 400)),
     servers: (arg('servers') ?? 'ringd,kamailio').split(','),
     trace: arg('trace'),
+    nice: niceOf(arg('nice')),
     arg,
   };
+}
+
+function niceOf(text: string | undefined): number {
+  const n = Number(text ?? 0);
+  if (!Number.isInteger(n) || n < -20 || n > 19) throw new Error(`--nice ${text}: an integer −20…19`);
+  return n;
 }
 
 export const warmupRate = (rate: number) => Math.max(10, Math.min(200, Math.floor(rate / 2)));
