@@ -246,6 +246,20 @@ describe('SipTransportLayer over UDP', () => {
     assert.equal(arrived + first + second, 2);
   });
 
+  for (const host of ['0.0.0.0', '::1']) {
+    test(`a queue probe also comes back when bound to ${host}`, async () => {
+      const l = await startLayer({ clock: new FakeClock(), host });
+      try {
+        let n = 0;
+        await until(() => l.layer.probeQueue(() => n++), 'the probe socket bound');
+        await until(() => n === 1, 'the probe read');
+        assert.equal(l.inbound.length, 0);
+      } finally {
+        await l.layer.close();
+      }
+    });
+  }
+
   test('no probe before listen() or after close()', async () => {
     const unbound = new SipTransportLayer();
     assert.equal(
