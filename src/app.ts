@@ -21,7 +21,7 @@ import { UserAgent } from './sip/ua/index.ts';
 import { openStore, type Store } from './store/index.ts';
 import { RtpRelay } from './media/index.ts';
 import { DeviceAuth } from './pbx/auth/index.ts';
-import { CallEngine, OverloadGuard } from './pbx/calls/index.ts';
+import { CallEngine, OverloadGuard, refuseOptionsWhileShedding } from './pbx/calls/index.ts';
 import { Registrar } from './pbx/registrar/index.ts';
 
 export interface RunningSip {
@@ -210,7 +210,8 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
     });
     closers.push(() => engine.close());
     delegate.onInvite = (invite) => engine.onInvite(invite, invite.inbound);
-    delegate.onRequest = (req, txn, inbound) => registrar.handle(req, txn, inbound);
+    delegate.onRequest = (req, txn, inbound) =>
+      refuseOptionsWhileShedding(req, txn, overload, randomIds.tag) || registrar.handle(req, txn, inbound);
 
     let sipReady = false;
     const api = await buildApi({

@@ -1,6 +1,6 @@
 /** The call engine: the B2BUA, its legs and the calls the API starts. */
 export { CallEngine } from './call-engine.ts';
-export { OverloadGuard, type OverloadGuardOptions } from './overload-guard.ts';
+export { OverloadGuard, refuseOptionsWhileShedding, type OverloadGuardOptions } from './overload-guard.ts';
 export type {
   Call,
   CallEngineOptions,

@@ -22,6 +22,7 @@
  * compilation — is over).
  */
 import type { Clock, TimerHandle } from '../../sip/clock.ts';
+import { createResponse, type SipRequest, type SipResponse } from '../../sip/message/index.ts';
 
 export interface OverloadGuardOptions {
   clock: Clock;
@@ -142,4 +143,26 @@ export class OverloadGuard {
     this.shed = shed;
     this.opts.onChange?.(shed, delay);
   }
+}
+
+/**
+ * RFC 3261 §11.2: an OPTIONS request gets the answer an INVITE would get. While `guard` refuses new calls,
+ * an out-of-dialog OPTIONS is answered `503` with the same `Retry-After`, so a load balancer that pings ringd
+ * with OPTIONS (Kamailio's dispatcher, say) takes the node out of rotation until it recovers. Returns true
+ * when it answered; otherwise the request goes on to its usual handler (`200 OK` with the capabilities).
+ */
+export function refuseOptionsWhileShedding(
+  req: SipRequest,
+  txn: { respond(res: SipResponse): unknown },
+  guard: Pick<OverloadGuard, 'shedding' | 'retryAfter'> | undefined,
+  toTag: () => string,
+): boolean {
+  if (req.method !== 'OPTIONS' || guard === undefined || !guard.shedding) return false;
+  txn.respond(
+    createResponse(req, 503, 'Service Unavailable', {
+      toTag: toTag(),
+      headers: [['Retry-After', guard.retryAfter]],
+    }),
+  );
+  return true;
 }

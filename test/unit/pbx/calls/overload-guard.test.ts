@@ -1,7 +1,8 @@
 /** Overload control's queue-delay logic, in virtual time, with a fake probe the test delivers by hand. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { OverloadGuard } from '../../../../src/pbx/calls/overload-guard.ts';
+import { OverloadGuard, refuseOptionsWhileShedding } from '../../../../src/pbx/calls/overload-guard.ts';
+import { parseMessage, type SipRequest, type SipResponse } from '../../../../src/sip/message/index.ts';
 import { FakeClock } from '../../../../src/sip/testing/index.ts';
 
 /** A guard (threshold 100 ms, sustained 200 ms, a probe every 100 ms), its probes in flight, its first read. */
@@ -136,5 +137,64 @@ describe('OverloadGuard', () => {
     g.close();
     assert.equal(g.refuse(), false, 'closed: never refuses');
     assert.equal(clock.nextTimerAt(), undefined, 'no timer left');
+  });
+
+  test('OPTIONS gets 503 + Retry-After while refusing (RFC 3261 §11.2: what an INVITE would get), else goes on', () => {
+    const options = (method = 'OPTIONS') =>
+      parseMessage(
+        Buffer.from(
+          [
+            `${method} sip:ringd.example.com SIP/2.0`,
+            'Via: SIP/2.0/UDP 192.0.2.7:5060;branch=z9hG4bKping1',
+            'Max-Forwards: 70',
+            'From: <sip:dispatcher@lb.example.com>;tag=lb1',
+            'To: <sip:ringd.example.com>',
+            'Call-ID: ping-1@lb',
+            `CSeq: 1 ${method}`,
+            'Content-Length: 0',
+            '',
+            '',
+          ].join('\r\n'),
+        ),
+      ) as SipRequest;
+    const sent: SipResponse[] = [];
+    const txn = { respond: (r: SipResponse) => sent.push(r) };
+    const { clock, g, read } = guard();
+    assert.equal(
+      refuseOptionsWhileShedding(options(), txn, g, () => 't1'),
+      false,
+      'not overloaded',
+    );
+    assert.equal(
+      refuseOptionsWhileShedding(options(), txn, undefined, () => 't1'),
+      false,
+      'overload control off',
+    );
+    clock.advance(100); // a probe goes out and stays unread: a queue
+    clock.advance(300);
+    assert.equal(g.shedding, true);
+    assert.equal(
+      refuseOptionsWhileShedding(options('MESSAGE'), txn, g, () => 't1'),
+      false,
+      'only OPTIONS',
+    );
+    assert.equal(
+      refuseOptionsWhileShedding(options(), txn, g, () => 't1'),
+      true,
+    );
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].status, 503);
+    assert.equal(sent[0].get('Retry-After'), '2');
+    assert.equal(sent[0].toTag, 't1');
+    assert.equal(g.refused, 0, 'an OPTIONS is not a refused call');
+    read(); // the slow probe read at 400…
+    clock.advance(100); // …the next one goes at 500…
+    clock.advance(5);
+    read(); // …and comes back in 5 ms
+    assert.equal(
+      refuseOptionsWhileShedding(options(), txn, g, () => 't1'),
+      false,
+      'recovered',
+    );
   });
 });
