@@ -45,6 +45,7 @@ export class UdpTransport {
   private probeAddress = '';
   private probeSeq = 0;
   private probeArrived: (() => void) | undefined;
+  private probeFailing = false;
 
   constructor(
     private readonly host: string,
@@ -149,7 +150,9 @@ export class UdpTransport {
     bytes.writeUInt32BE(seq, PROBE_MAGIC.length);
     this.probeArrived = arrived;
     this.probeSocket.send(bytes, this.boundPort, this.probeTarget(), (err) => {
-      if (err) this.log('warn', 'udp-probe-send-failed', { error: err.message });
+      // Logged once per run of failures, not ten times a second.
+      if (err && !this.probeFailing) this.log('warn', 'udp-probe-send-failed', { error: err.message });
+      this.probeFailing = err !== null && err !== undefined;
     });
     return true;
   }
