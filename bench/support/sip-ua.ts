@@ -143,7 +143,8 @@ export interface UaOptions {
   port?: number;
 }
 
-const SDP = (port: number) =>
+/** An audio offer or answer (PCMU, PCMA, telephone-event) at 127.0.0.1:`port`. */
+export const SDP = (port: number) =>
   [
     'v=0',
     `o=bench ${Date.now()} 1 IN IP4 127.0.0.1`,

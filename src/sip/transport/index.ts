@@ -2,7 +2,7 @@
 export * from './types.ts';
 export { SipTransportLayer } from './transport-layer.ts';
 export { COUNTED_METHODS, SipMessageCounts } from './message-counts.ts';
-export type { CountedMethod, DirectionCounts } from './message-counts.ts';
+export type { DirectionCounts } from './message-counts.ts';
 export type { SentMessage, SipTransportLayerOptions } from './transport-layer.ts';
 export { StreamFramer, readContentLength } from './stream-framer.ts';
 export type { FramerLimits, FramerSink, FramingError, FramingErrorKind } from './stream-framer.ts';

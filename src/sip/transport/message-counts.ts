@@ -4,27 +4,10 @@
  * what a peer sends cannot grow the label set. Counting is a few array writes per message.
  */
 import type { SipRequest, SipResponse } from '../message/index.ts';
+import { KNOWN_METHOD_LIST } from '../message/methods.ts';
 
-/** The methods counted by name (RFC 3261 and the extensions ringd meets); the rest are `other`. */
-export const COUNTED_METHODS = [
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'INFO',
-  'UPDATE',
-  'PRACK',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'REFER',
-  'MESSAGE',
-  'PUBLISH',
-  'other',
-] as const;
-
-export type CountedMethod = (typeof COUNTED_METHODS)[number];
+/** The methods counted by name (those the SIP core knows, `KNOWN_METHOD_LIST`); the rest are `other`. */
+export const COUNTED_METHODS: readonly string[] = [...KNOWN_METHOD_LIST, 'other'];
 
 const METHOD_INDEX = new Map<string, number>(COUNTED_METHODS.map((m, i) => [m, i]));
 const OTHER = COUNTED_METHODS.length - 1;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { digestAnswer, header, parseSip, type SipMessage } from '../../../bench/support/sip-ua.ts';
+import { SDP, digestAnswer, header, parseSip, type SipMessage } from '../../../bench/support/sip-ua.ts';
 
 /** One line of a {@link WireUa}'s trace: what went out (`>`) or came in (`<`), first line and Reason. */
 export interface WireLine {
@@ -162,20 +162,6 @@ function responseTo(
   ].join('\r\n');
 }
 
-const sdp = (port: number) =>
-  [
-    'v=0',
-    `o=wire ${Date.now()} 1 IN IP4 127.0.0.1`,
-    's=-',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=audio ${port} RTP/AVP 0 101`,
-    'a=rtpmap:0 PCMU/8000',
-    'a=rtpmap:101 telephone-event/8000',
-    'a=sendrecv',
-    '',
-  ].join('\r\n');
-
 /**
  * A ring-group member on the port its device registered from: INVITE → 180, then {@link answer} sends 200
  * (retransmitted until ACK) at the moment the test chooses; a CANCEL gets 200, and 487 if it came before
@@ -246,7 +232,7 @@ export class WireMember extends WireUa {
   answer(): boolean {
     if (this.cancelled || !this.invite) return false;
     this.answered = true;
-    const body = sdp(this.port + 2);
+    const body = SDP(this.port + 2);
     const ok = responseTo(
       this.invite,
       200,
@@ -315,7 +301,7 @@ export class WireCaller extends WireUa {
   }
 
   private inviteText(auth?: string): string {
-    const body = sdp(this.port + 2);
+    const body = SDP(this.port + 2);
     return [
       `INVITE ${this.uri} SIP/2.0`,
       `Via: SIP/2.0/UDP 127.0.0.1:${this.port};branch=${this.branch};rport`,
