@@ -29,6 +29,22 @@ export interface BenchNode {
 
 export type BenchDirectory = Awaited<ReturnType<typeof createDirectory>>;
 
+let buildReported = false;
+
+/** Says once per benchmark which build ringd runs (the bench scripts build dist/ first: bin/entry.mjs). */
+function reportBuild(output: string): void {
+  if (buildReported) return;
+  buildReported = true;
+  const build = /ringd \S+ \(([^)]+)\)/.exec(output)?.[1] ?? 'unknown build';
+  console.log(`# ringd runs its ${build}`);
+  if (build !== 'compiled build') {
+    const why = /^ringd: (.*); running the TypeScript sources/m.exec(output)?.[1];
+    console.log(
+      `#   (${why ?? 'not the compiled build'}; \`npm run build\` first to measure what \`npm start\` runs)`,
+    );
+  }
+}
+
 /**
  * `provision` adds to the tenant `customerId` (devices, callflows) before ringd starts on the database.
  */
@@ -68,6 +84,7 @@ export async function startBenchNode(
     RINGD_LOG_LEVEL: logDir ? 'info' : 'error',
     ...env,
   });
+  reportBuild(ringd.output());
   return {
     ringd,
     dir,

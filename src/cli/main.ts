@@ -16,6 +16,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   version: string;
 };
 
+/** What this process runs: the compiled build in dist/ or the TypeScript sources through tsx (bin/entry.mjs). */
+const BUILD = import.meta.url.endsWith('.js') ? 'compiled build' : 'TypeScript sources';
+
 const HELP = `ringd ${pkg.version} — an API-first PBX core
 
 usage: ringd <command> [--config <file>] [options]
@@ -106,11 +109,12 @@ async function cmdStart(args: Args): Promise<number> {
       http: `http://${node.http.host}:${node.http.port}`,
       sip: `${config.sip.host}:${node.sip.port}`,
       database: describeDb(config),
+      build: BUILD,
     },
     'ringd started',
   );
   console.log(
-    `ringd ${pkg.version}: REST API on http://${node.http.host}:${node.http.port}/v1.0 (docs: /docs), ` +
+    `ringd ${pkg.version} (${BUILD}): REST API on http://${node.http.host}:${node.http.port}/v1.0 (docs: /docs), ` +
       `SIP on udp/tcp ${config.sip.host}:${node.sip.port} (registrar and calls), ` +
       `media ports ${config.rtp.port_min}-${config.rtp.port_max}, database ${describeDb(config)}. Ctrl-C stops.`,
   );

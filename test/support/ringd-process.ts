@@ -1,11 +1,14 @@
 /**
- * Runs the real `ringd` command (through tsx) as a child process for end-to-end tests: SIP and HTTP on
+ * Runs the real `ringd` command (`bin/ringd.mjs`: the compiled build when dist/ is up to date, else the
+ * TypeScript sources through tsx) as a child process for end-to-end tests: SIP and HTTP on
  * ports the OS picks (port 0), state in a directory the test owns, stopped by process id.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The `ringd` command as installed (package.json `bin`). */
+const RINGD = 'bin/ringd.mjs';
 
 export interface RingdProcess {
   child: ChildProcess;
@@ -23,15 +26,19 @@ export interface RingdProcess {
   kill(): Promise<void>;
 }
 
-/** Runs `ringd <args>` to completion (bounded) and returns its exit code and output. */
+/**
+ * Runs `ringd <args>` to completion (bounded) and returns its exit code and output. `root`: the package
+ * directory whose `bin/ringd.mjs` runs (this checkout unless given).
+ */
 export function runRingd(
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 30_000,
+  root = ROOT,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, [RINGD, ...args], {
+      cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -50,12 +57,16 @@ export function runRingd(
   });
 }
 
-/** Starts `ringd start` and resolves once its REST API is listening. */
-export function startRingdProcess(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<RingdProcess> {
+/** Starts `ringd start` (from the package directory `root`) and resolves once its REST API is listening. */
+export function startRingdProcess(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+  root = ROOT,
+): Promise<RingdProcess> {
   // RINGD_NODE_ARGS: extra node flags for the ringd process (e.g. `--cpu-prof` when profiling a benchmark).
   const nodeArgs = (env.RINGD_NODE_ARGS ?? process.env.RINGD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/main.ts', 'start'], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...nodeArgs, RINGD, 'start'], {
+    cwd: root,
     env: { ...process.env, RINGD_SIP_PORT: '0', RINGD_HTTP_PORT: '0', RINGD_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
