@@ -1,15 +1,45 @@
 // Which build the `ringd` command runs: the compiled JavaScript in dist/ (what `npm run build` — run by
 // `npm install` through `prepare` — makes) when it is up to date with src/, else the TypeScript sources through
-// tsx, with the reason. The compiled build starts faster and spends less CPU per call (no transpiling at start,
+// tsx, with the reason. Up to date: the build's stamp is newer than every input, or (when an input looks newer,
+// as after `git checkout` or unpacking a tarball, which set mtimes) the stamp's hash of the inputs still matches. The compiled build starts faster and spends less CPU per call (no transpiling at start,
 // no name-keeping wrappers on every closure: docs/performance.md). Plain JavaScript: it runs before tsx.
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Written by scripts/build.mjs when a build succeeds, with the mtime of the build's start. */
+/**
+ * Written by scripts/build.mjs when a build succeeds: the hash of the inputs it compiled ({@link inputsHash}),
+ * with the mtime of the build's start.
+ */
 export const STAMP = 'dist/.build-stamp';
 /** Besides src/, what changes the compiled output. */
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json'];
+
+/** The TypeScript files under `dir`, sorted. */
+function sourcesOf(dir, out = []) {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) sourcesOf(p, out);
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** SHA-256 over the inputs' paths (relative to `root`) and contents: what the stamp records. */
+export function inputsHash(root) {
+  const h = createHash('sha256');
+  for (const p of [...sourcesOf(join(root, 'src')), ...INPUTS.map((f) => join(root, f))]) {
+    h.update(p.slice(root.length).replace(/^\/+/, '') + '\0');
+    try {
+      h.update(readFileSync(p));
+    } catch {
+      h.update('(missing)');
+    }
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
 
 /** The newest mtime (ms) of the TypeScript files under `dir`, and one such file. */
 function newestSource(dir) {
@@ -50,9 +80,12 @@ export function chooseEntry(root, env = process.env) {
     const ms = mtimeMs(join(root, f)) ?? 0;
     if (ms > newest.ms) newest = { ms, path: join(root, f) };
   }
-  if (newest.ms > stamp) {
+  if (newest.ms > stamp && readFileSync(join(root, STAMP), 'utf8').trim() !== inputsHash(root)) {
     const rel = newest.path.slice(root.length).replace(/^\/+/, '');
-    return { kind: 'sources', reason: `the compiled build in dist/ is older than ${rel}` };
+    return {
+      kind: 'sources',
+      reason: `the sources changed after the compiled build in dist/ (newest: ${rel})`,
+    };
   }
   return { kind: 'dist', url: pathToFileURL(main).href };
 }

@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 // `npm run build` (and `prepare`, so `npm install` builds): compiles src/ to dist/ with tsc (incremental: a
-// no-change build takes ~2 s), then writes dist/.build-stamp with the build's start time, which bin/entry.mjs
-// compares with the sources' mtimes. A failed build leaves no fresh stamp, so `ringd` runs the sources.
+// no-change build takes ~2 s), then writes dist/.build-stamp — the hash of the inputs, with the build's start
+// time as its mtime — which bin/entry.mjs compares with the sources. A failed build leaves no stamp, so `ringd`
+// runs the sources.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, utimesSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inputsHash } from '../bin/entry.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stamp = join(root, 'dist/.build-stamp');
 const started = new Date();
 rmSync(stamp, { force: true });
+// Hashed before compiling: a source edited during the build makes the stamp not match it.
+const hash = inputsHash(root);
 let tsc;
 try {
   tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -28,5 +32,5 @@ if (r.status !== 0) {
   process.exit(r.status ?? 1);
 }
 mkdirSync(dirname(stamp), { recursive: true });
-closeSync(openSync(stamp, 'w'));
+writeFileSync(stamp, hash + '\n');
 utimesSync(stamp, started, started);

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -73,13 +73,19 @@ describe('the compiled build', { timeout: 180_000 }, () => {
     }
   });
 
-  it('after a source changes, runs the sources and says which file is newer', async () => {
-    appendFileSync(join(root, 'src/cli/demo.ts'), '\n');
+  it('a source touched but unchanged keeps the compiled build; one changed runs the sources, saying which', async () => {
+    const demo = join(root, 'src/cli/demo.ts');
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(demo, later, later); // as `git checkout` or unpacking a tarball leaves it
+    const same = await runRingd(['version'], env, 30_000, root);
+    assert.equal(same.code, 0, same.stderr);
+    assert.equal(same.stderr, '');
+    appendFileSync(demo, '\n');
     const r = await runRingd(['version'], env, 30_000, root);
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stderr,
-      /^ringd: the compiled build in dist\/ is older than src\/cli\/demo\.ts; running the TypeScript sources/,
+      /^ringd: the sources changed after the compiled build in dist\/ \(newest: src\/cli\/demo\.ts\); running the TypeScript sources/,
     );
     assert.match(r.stdout, /^\d+\.\d+\.\d+/);
   });
