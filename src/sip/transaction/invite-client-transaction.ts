@@ -107,9 +107,14 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           this.sendAck();
           this.safely('onFinal', () => this.listener.onFinal(res));
           if (!this.inState('Completed')) return; // the TU or a transport error ended it
+          const ms = this.timers.D;
           this.lingerOrWait({
-            state: { kind: 'client-invite-completed', ack: this.ack, destination: this.destination },
-            ms: this.timers.D,
+            state: {
+              kind: 'client-invite-completed',
+              wire: ms > 0 ? this.ack.toBuffer().toString('latin1') : '', // not kept when D is 0 (reliable)
+              destination: this.destination,
+            },
+            ms,
             requestToTag: undefined,
             responseToTag: undefined,
           });

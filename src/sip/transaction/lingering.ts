@@ -11,7 +11,7 @@
  * A transaction used on its own (no layer) keeps its timer and behaves as the diagrams say.
  */
 import type { Clock, TimerHandle } from '../clock.ts';
-import type { Endpoint, SipRequest, SipResponse } from '../message/index.ts';
+import type { Endpoint } from '../message/index.ts';
 import type { ClientTransactionListener } from './client-listener.ts';
 
 /** What a lingering transaction does, by the state it left. */
@@ -20,12 +20,19 @@ export type LingerState =
   | { kind: 'server-invite-accepted' }
   /** INVITE server, `Confirmed` (§17.2.1, Timer I): INVITE and ACK retransmissions absorbed. */
   | { kind: 'server-invite-confirmed' }
-  /** Non-INVITE server, `Completed` (§17.2.2, Timer J): a retransmitted request gets the final response again. */
-  | { kind: 'server-non-invite'; response: SipResponse; connectionId: number | undefined }
+  /**
+   * Non-INVITE server, `Completed` (§17.2.2, Timer J): a retransmitted request gets the final response again.
+   * `wire`: the response's bytes as a latin1 string — one flat string instead of a message's object graph for
+   * 32 s (parsed again only when a retransmission comes).
+   */
+  | { kind: 'server-non-invite'; wire: string; connectionId: number | undefined }
   /** INVITE client, `Accepted` (RFC 6026 §8.4, Timer M): every 2xx (retransmitted, other forks) to the TU. */
   | { kind: 'client-invite-accepted'; listener: ClientTransactionListener }
-  /** INVITE client, `Completed` (§17.1.1.2, Timer D): a retransmitted final response gets the ACK again. */
-  | { kind: 'client-invite-completed'; ack: SipRequest; destination: Endpoint }
+  /**
+   * INVITE client, `Completed` (§17.1.1.2, Timer D): a retransmitted final response gets the ACK again
+   * (`wire`: the ACK's bytes, latin1, as above).
+   */
+  | { kind: 'client-invite-completed'; wire: string; destination: Endpoint }
   /** Non-INVITE client, `Completed` (§17.1.2.2, Timer K): response retransmissions absorbed. */
   | { kind: 'client-non-invite' };
 

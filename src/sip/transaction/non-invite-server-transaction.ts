@@ -65,9 +65,14 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
     // §17.2.2: 200-699 → Completed, Timer J (0 on reliable → Terminated).
     this.transition('Completed');
     res.compact();
+    const ms = this.timers.J;
     this.lingerOrWait({
-      state: { kind: 'server-non-invite', response: res, connectionId: this.inbound.connectionId },
-      ms: this.timers.J,
+      state: {
+        kind: 'server-non-invite',
+        wire: ms > 0 ? res.toBuffer().toString('latin1') : '', // not kept at all when J is 0 (reliable)
+        connectionId: this.inbound.connectionId,
+      },
+      ms,
       requestToTag: this.request.toTag,
       responseToTag: res.toTag,
     });

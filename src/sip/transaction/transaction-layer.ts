@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../clock.ts';
 import type { IdSource } from '../ids.ts';
-import { createResponse } from '../message/index.ts';
+import { createResponse, parseMessage } from '../message/index.ts';
 import type { Endpoint, SipRequest, SipResponse } from '../message/index.ts';
 import type { InboundMessage, TransportError, TransportLayer } from '../transport/types.ts';
 import type { ClientTransactionListener } from './client-listener.ts';
@@ -354,7 +354,7 @@ export class TransactionLayer implements TransactionOwner {
     if (st.kind === 'server-non-invite') {
       // §17.2.2 Completed: the final response again.
       this.env.metrics?.('response-retransmitted');
-      this.transport.sendResponse(st.response, st.connectionId);
+      this.transport.sendResponse(fromWire(st.wire) as SipResponse, st.connectionId);
       return;
     }
     // INVITE Accepted / Confirmed: absorbed (§17.2.1, RFC 6026 §8.7).
@@ -372,7 +372,7 @@ export class TransactionLayer implements TransactionOwner {
     if (st.kind === 'client-invite-completed' && res.status >= 300) {
       // §17.1.1.2 Completed: the retransmitted final response gets the ACK again.
       this.env.metrics?.('ack-sent');
-      this.transport.sendRequest(st.ack, st.destination);
+      this.transport.sendRequest(fromWire(st.wire) as SipRequest, st.destination);
       return;
     }
     this.env.metrics?.('response-absorbed');
@@ -451,4 +451,9 @@ export class TransactionLayer implements TransactionOwner {
 
 function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   return a.port === b.port && a.address === b.address && a.transport === b.transport;
+}
+
+/** A message a lingering record kept as its bytes (latin1), parsed again to be resent. */
+function fromWire(wire: string): SipRequest | SipResponse {
+  return parseMessage(Buffer.from(wire, 'latin1'));
 }

@@ -172,6 +172,27 @@ describe('TransactionLayer over FakeNetwork', () => {
     ]);
     assert.deepEqual(log, ['final 200 bt1', 'terminated']);
     assert.deepEqual(f.bobUser.log, ['request REGISTER']);
+    // the lingering record keeps the final as its bytes: the re-sent 200 is byte for byte the first one
+    assert.deepEqual(f.net.sent[5].bytes, f.net.sent[3].bytes);
+    f.finish();
+  });
+
+  test('INVITE rejected, the ACK lost: the retransmitted 486 gets the same ACK again from the lingering record', () => {
+    const f = setup();
+    let held: { req: SipRequest; txn: ServerTransaction } | undefined;
+    f.bobUser.onRequestDo = (req, txn) => (held = { req, txn });
+    const log: string[] = [];
+    const txn = f.a.sendRequest(request('INVITE'), f.bobEp, clientListener(log));
+    f.clock.advance(0);
+    held!.txn.respond(answer(held!.req, 486));
+    f.net.dropNext((p) => p.message?.kind === 'request' && (p.message as SipRequest).method === 'ACK');
+    f.clock.advance(0);
+    assert.equal(txn.state, 'Terminated', 'Completed (Timer D) is held by a lingering record');
+    assert.equal(f.a.stats().lingering, 1);
+    f.clock.advance(600); // Timer G: bob's server transaction re-sends the 486 at 500 ms
+    assert.deepEqual(f.wire(), ['A>INVITE', 'B>486', 'A>ACK (dropped)', 'B>486', 'A>ACK']);
+    assert.deepEqual(f.net.sent[4].bytes, f.net.sent[2].bytes, 'the same ACK, byte for byte');
+    assert.deepEqual(log, ['final 486 bt1', 'terminated'], 'the retransmission never reaches the TU');
     f.finish();
   });
 
