@@ -67,18 +67,20 @@ class MemoryTransport implements TransportLayer {
   isReliable(transport: string): boolean {
     return transport !== 'UDP';
   }
-  sendRequest(req: SipRequest): void {
-    this.put(req);
+  sendRequest(req: SipRequest): Buffer | undefined {
+    return this.put(req);
   }
-  sendResponse(res: SipResponse): void {
-    this.put(res);
+  sendResponse(res: SipResponse): Buffer | undefined {
+    return this.put(res);
   }
   close(): Promise<void> {
     return Promise.resolve();
   }
-  private put(msg: SipRequest | SipResponse): void {
-    const m = this.wire.bytes ? parseMessage(msg.toBuffer()) : msg;
-    this.wire.queue.push({ to: this.peer, msg: m, source: this.local });
+  /** Queues the message for the peer; the bytes when they were made (the "bytes" scenarios). */
+  private put(msg: SipRequest | SipResponse): Buffer | undefined {
+    const bytes = this.wire.bytes ? msg.toBuffer() : undefined;
+    this.wire.queue.push({ to: this.peer, msg: bytes ? parseMessage(bytes) : msg, source: this.local });
+    return bytes;
   }
 }
 

@@ -56,13 +56,13 @@ export class LossyTransport implements TransportLayer {
   isReliable(transport: string): boolean {
     return this.inner.isReliable(transport);
   }
-  sendRequest(req: SipRequest, dest: Endpoint): void {
+  sendRequest(req: SipRequest, dest: Endpoint): Buffer | undefined {
     this.sent.push(req);
-    if (!this.take(this.outRules, req)) this.inner.sendRequest(req, dest);
+    return this.take(this.outRules, req) ? undefined : this.inner.sendRequest(req, dest);
   }
-  sendResponse(res: SipResponse, connectionId?: number): void {
+  sendResponse(res: SipResponse, connectionId?: number): Buffer | undefined {
     this.sent.push(res);
-    if (!this.take(this.outRules, res)) this.inner.sendResponse(res, connectionId);
+    return this.take(this.outRules, res) ? undefined : this.inner.sendResponse(res, connectionId);
   }
   close(): Promise<void> {
     return this.inner.close();

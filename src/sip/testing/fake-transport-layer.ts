@@ -74,20 +74,23 @@ export class FakeTransportLayer implements TransportLayer {
     return isReliableTransport(transport);
   }
 
-  sendRequest(req: SipRequest, dest: Endpoint): void {
-    this.sendTo(dest, req.toBuffer(), req);
+  sendRequest(req: SipRequest, dest: Endpoint): Buffer | undefined {
+    const bytes = req.toBuffer();
+    this.sendTo(dest, bytes, req);
+    return bytes;
   }
 
-  sendResponse(res: SipResponse, connectionId?: number): void {
+  sendResponse(res: SipResponse, connectionId?: number): Buffer | undefined {
     const bytes = res.toBuffer();
     // §18.2.2: a reliable transport answers on the request's connection while it is open.
-    if (connectionId !== undefined && this.net.sendOn(this, connectionId, bytes)) return;
+    if (connectionId !== undefined && this.net.sendOn(this, connectionId, bytes)) return bytes;
     const via = res.topVia;
     if (via === undefined) {
       this.failLater({ transport: 'UDP', address: '', port: 0 }, new Error('response without Via'), res);
-      return;
+      return undefined;
     }
     this.sendTo(responseTarget(via), bytes, res);
+    return bytes;
   }
 
   /** Detaches from the network; in-flight packets to it are lost. Idempotent. */

@@ -45,6 +45,8 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
   readonly destination: Endpoint;
   /** The ACK sent for the non-2xx final response, once sent. */
   ack: SipRequest | undefined;
+  /** The ACK's bytes as last sent (kept by a lingering record instead of the message). */
+  private ackBytes: Buffer | undefined;
 
   private readonly listener: ClientTransactionListener;
   private readonly sendCancel: (cancel: SipRequest, destination: Endpoint) => void;
@@ -111,7 +113,8 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           this.lingerOrWait({
             state: {
               kind: 'client-invite-completed',
-              wire: ms > 0 ? this.ack.toBuffer().toString('latin1') : '', // not kept when D is 0 (reliable)
+              // not kept when D is 0 (reliable); serialized here only if the transport did not send it
+              wire: ms > 0 ? (this.ackBytes ?? this.ack.toBuffer()).toString('latin1') : '',
               destination: this.destination,
             },
             ms,
@@ -214,7 +217,7 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
   private sendAck(): void {
     if (!this.ack) return;
     this.metric('ack-sent');
-    this.env.transport.sendRequest(this.ack, this.destination);
+    this.ackBytes = this.env.transport.sendRequest(this.ack, this.destination) ?? this.ackBytes;
   }
 
   /** Sends the CANCEL (only ever in `Proceeding`) and arms the §9.1 give-up timer (lifetime slot). */

@@ -56,7 +56,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
       return false;
     }
     this.lastResponse = res;
-    this.env.transport.sendResponse(res, this.inbound.connectionId);
+    const bytes = this.env.transport.sendResponse(res, this.inbound.connectionId);
     if (res.status < 200) {
       // §17.2.2: 1xx → Proceeding.
       if (this.state === 'Trying') this.transition('Proceeding');
@@ -64,18 +64,20 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerState
     }
     // §17.2.2: 200-699 → Completed, Timer J (0 on reliable → Terminated).
     this.transition('Completed');
-    res.compact();
     const ms = this.timers.J;
     this.lingerOrWait({
       state: {
         kind: 'server-non-invite',
-        wire: ms > 0 ? res.toBuffer().toString('latin1') : '', // not kept at all when J is 0 (reliable)
+        // not kept when J is 0 (reliable); serialized here only if the transport did not send it
+        wire: ms > 0 ? (bytes ?? res.toBuffer()).toString('latin1') : '',
         connectionId: this.inbound.connectionId,
       },
       ms,
       requestToTag: this.request.toTag,
       responseToTag: res.toTag,
     });
+    // Still Completed: no layer took it over, so this transaction keeps the response for 64·T1 itself.
+    if (this.inState('Completed')) res.compact();
     return true;
   }
 

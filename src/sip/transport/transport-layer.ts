@@ -176,18 +176,19 @@ export class SipTransportLayer implements TransportLayer {
    * Deliberate deviation from §18.1.1 (requests over 1300 bytes MUST go over a congestion-controlled
    * transport): the transport is the caller's choice, as the Via it inserted already names it.
    */
-  sendRequest(req: SipRequest, dest: Endpoint): void {
+  sendRequest(req: SipRequest, dest: Endpoint): Buffer | undefined {
     let bytes: Buffer;
     try {
       bytes = req.toBuffer();
     } catch (err) {
       this.reportLater(dest, err, req);
-      return;
+      return undefined;
     }
     this.sendTo(dest, bytes, req);
+    return bytes;
   }
 
-  sendResponse(res: SipResponse, connectionId?: number): void {
+  sendResponse(res: SipResponse, connectionId?: number): Buffer | undefined {
     let bytes: Buffer;
     let dest: Endpoint;
     try {
@@ -195,16 +196,17 @@ export class SipTransportLayer implements TransportLayer {
       // §18.2.2: reliable transport → the connection the request arrived on, when still open.
       if (connectionId !== undefined && this.tcp.sendOn(connectionId, bytes, res)) {
         this.observe({ dest: { transport: 'TCP', address: '', port: 0 }, bytes, message: res, connectionId });
-        return;
+        return bytes;
       }
       const via = res.topVia;
       if (via === undefined) throw new Error('response without Via');
       dest = responseTarget(via);
     } catch (err) {
       this.reportLater({ transport: 'UDP', address: '', port: 0 }, err, res);
-      return;
+      return undefined;
     }
     this.sendTo(dest, bytes, res);
+    return bytes;
   }
 
   /** Closes the sockets, connections and timers. Idempotent. */

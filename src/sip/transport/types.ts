@@ -35,15 +35,18 @@ export interface TransportLayer {
   isReliable(transport: string): boolean;
   /**
    * Sends a request to `dest`. TCP: reuses an open connection to `dest` (inbound or outbound) else connects.
-   * Failures are reported asynchronously through `onError` (never thrown).
+   * Failures are reported asynchronously through `onError` (never thrown). Returns the bytes handed to the
+   * network (undefined when the request could not be serialized or was not sent), so that a transaction
+   * keeping them for a later resend need not serialize again.
    */
-  sendRequest(req: SipRequest, dest: Endpoint): void;
+  sendRequest(req: SipRequest, dest: Endpoint): Buffer | undefined;
   /**
    * Sends a response following its top Via (§18.2.2): reliable → the connection the request came on if still
    * open (`connectionId`), else a new connection to received/sent-by; UDP → `received` (or sent-by host) and
-   * `rport` if it has a value, else sent-by port, else 5060; `maddr` → that address.
+   * `rport` if it has a value, else sent-by port, else 5060; `maddr` → that address. Returns the bytes, as
+   * {@link sendRequest} does.
    */
-  sendResponse(res: SipResponse, connectionId?: number): void;
+  sendResponse(res: SipResponse, connectionId?: number): Buffer | undefined;
   /** Upper layer hook for accepted inbound messages (set once). */
   onMessage: (m: InboundMessage) => void;
   /** Upper layer hook for delivery failures (set once). */

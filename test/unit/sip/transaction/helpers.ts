@@ -28,10 +28,11 @@ export interface Sent {
 export class RecordingSender implements TransactionSender {
   readonly sent: Sent[] = [];
   constructor(private readonly clock: FakeClock) {}
-  sendRequest(req: SipRequest, dest: Endpoint): void {
+  sendRequest(req: SipRequest, dest: Endpoint): Buffer | undefined {
     this.sent.push({ at: this.clock.now(), kind: 'request', message: req, dest, what: req.method });
+    return undefined; // objects only: nothing serialized
   }
-  sendResponse(res: SipResponse, connectionId?: number): void {
+  sendResponse(res: SipResponse, connectionId?: number): Buffer | undefined {
     this.sent.push({
       at: this.clock.now(),
       kind: 'response',
@@ -39,6 +40,7 @@ export class RecordingSender implements TransactionSender {
       connectionId,
       what: String(res.status),
     });
+    return undefined;
   }
   /** `what@time` of every message sent since index `from`. */
   trace(from = 0): string[] {
