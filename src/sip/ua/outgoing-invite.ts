@@ -6,7 +6,9 @@
 import { UacDialogSet } from '../dialog/index.ts';
 import type { Dialog } from '../dialog/index.ts';
 import type { Endpoint, SipRequest, SipResponse } from '../message/index.ts';
-import type { InviteClientTransaction } from '../transaction/index.ts';
+import type { TransportError } from '../transport/index.ts';
+import type { ClientTransactionListener, InviteClientTransaction } from '../transaction/index.ts';
+import { LateAnswers } from './late-answers.ts';
 import { Session } from './session.ts';
 import type { UaContext } from './ua-context.ts';
 
@@ -31,6 +33,8 @@ export class OutgoingInvite {
   readonly destination: Endpoint;
   private readonly dialogs: UacDialogSet;
   private txn: InviteClientTransaction | undefined;
+  /** The transaction's listener (it outlives this object's interest in the INVITE: Timer M). */
+  private relay: ListenerRelay | undefined;
   private _state: OutgoingInviteState = 'calling';
   private _session: Session | undefined;
 
@@ -61,7 +65,7 @@ export class OutgoingInvite {
 
   /** @internal Starts the client transaction. */
   start(): void {
-    this.txn = this.ctx.transactions.sendRequest(this.request, this.destination, {
+    this.relay = new ListenerRelay({
       onProvisional: (res) => {
         if (this._state === 'calling') this._state = 'early';
         const dialog = this.dialogs.onResponse(res);
@@ -71,7 +75,12 @@ export class OutgoingInvite {
       onTimeout: () => this.fail({ status: 408, cause: 'timeout' }),
       onCancelTimeout: () => this.fail({ status: 487, cause: 'timeout' }),
       onTransportError: () => this.fail({ status: 503, cause: 'transport-error' }),
-    }) as InviteClientTransaction;
+    });
+    this.txn = this.ctx.transactions.sendRequest(
+      this.request,
+      this.destination,
+      this.relay,
+    ) as InviteClientTransaction;
   }
 
   /**
@@ -108,6 +117,9 @@ export class OutgoingInvite {
       return;
     }
     this._state = 'answered';
+    // Timer M's 2xx (retransmissions, other forks) go to a small stand-in from now on, not to this object.
+    if (this.relay !== undefined && this.txn !== undefined && res.toTag !== undefined)
+      this.relay.to = new LateAnswers(this.ctx, this.destination, this.txn.requestWire(), res.toTag);
     const session = new Session(
       this.ctx,
       dialog,
@@ -128,6 +140,7 @@ export class OutgoingInvite {
    * here): it must not keep the application's call alive that long.
    */
   private release(): void {
+    this.relay = undefined;
     this.txn = undefined; // nothing to cancel any more; the transaction must not be kept for 64·T1 either
     this.onProgress = undefined;
     this.onAnswer = undefined;
@@ -143,5 +156,35 @@ export class OutgoingInvite {
     const onFailure = this.onFailure;
     this.release();
     onFailure?.(f);
+  }
+}
+
+/**
+ * The listener an INVITE client transaction keeps: it forwards to the {@link OutgoingInvite} until the
+ * answer, then to a {@link LateAnswers}, so the transaction's 64·T1 in `Accepted` does not keep the
+ * OutgoingInvite (and what it references) alive.
+ */
+class ListenerRelay implements ClientTransactionListener {
+  constructor(public to: ClientTransactionListener) {}
+
+  onProvisional(res: SipResponse): void {
+    this.to.onProvisional?.(res);
+  }
+
+  onFinal(res: SipResponse): void {
+    this.to.onFinal(res);
+  }
+
+  onTimeout(): void {
+    this.to.onTimeout?.();
+  }
+
+  onCancelTimeout(): void {
+    if (this.to.onCancelTimeout) this.to.onCancelTimeout();
+    else this.to.onTimeout?.();
+  }
+
+  onTransportError(err: TransportError): void {
+    this.to.onTransportError?.(err);
   }
 }
