@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dominantFrequency, makeToneWav, type ToneAnalysis } from './support/audio.ts';
-import { sleep, startBaresip, type Baresip } from './support/baresip.ts';
+import { startBaresip, type Baresip } from './support/baresip.ts';
+import { sleep } from './support/phone-process.ts';
 import { LINPHONE_EVENTS, startLinphone, type Linphone } from './support/linphone.ts';
 import { startPhoneNode, type PhoneNode } from './support/phone-node.ts';
 

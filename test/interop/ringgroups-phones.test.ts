@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connectEvents } from '../support/event-client.ts';
 import { dominantFrequency } from './support/audio.ts';
-import { sleep, startBaresip, type Baresip } from './support/baresip.ts';
+import { startBaresip, type Baresip } from './support/baresip.ts';
+import { sleep } from './support/phone-process.ts';
 import { eventOf, NIL_UUID, timeline, type CallJson, type GroupcallJson } from './support/group-node.ts';
 import { startPhoneNode, type PhoneNode } from './support/phone-node.ts';
 

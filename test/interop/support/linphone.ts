@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitWavFinished } from './audio.ts';
-import { freePortPair, killBounded, reserveRtpPorts, sleep } from './baresip.ts';
+import { freePortPair, killBounded, reserveRtpPorts, sleep } from './phone-process.ts';
 
 /** A SIP account of a linphonec phone (written to its rc as `[proxy_0]`, `[auth_info_0]`). */
 export interface LinphoneAccount {
