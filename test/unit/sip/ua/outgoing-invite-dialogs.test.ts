@@ -1,16 +1,18 @@
 /**
- * After an OutgoingInvite is answered, the INVITE client transaction stays in `Accepted` for 64·T1
- * (RFC 6026 §8.4) and passes every further 2xx up: a retransmitted answer is ACKed again, another fork's
- * answer is ACKed and ended with BYE once (§13.2.2.4). That is done by a small stand-in (late-answers.ts),
- * so the OutgoingInvite — its INVITE, dialogs and session — can be collected while the transaction lingers.
+ * The dialogs of an OutgoingInvite (RFC 3261 §12.1.2, §13.2.2.4, RFC 6026 §8.4). Early dialogs are built
+ * only when asked for (`earlyDialog`): a provisional reaches `onProgress` without one, even when a header a
+ * dialog would need is malformed. After the answer, the INVITE client transaction stays in `Accepted` for
+ * 64·T1 and passes every further 2xx up: a retransmitted answer is ACKed again, another fork's answer is
+ * ACKed and ended with BYE once. That is done by a small stand-in (late-answers.ts), so the OutgoingInvite —
+ * its INVITE, dialogs and session — can be collected while the transaction lingers.
  */
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, test } from 'node:test';
 import { sequentialIds } from '../../../../src/sip/ids.ts';
-import { createResponse } from '../../../../src/sip/message/index.ts';
-import type { SipRequest } from '../../../../src/sip/message/index.ts';
+import { createResponse, SipParseError } from '../../../../src/sip/message/index.ts';
+import type { SipRequest, SipResponse } from '../../../../src/sip/message/index.ts';
 import { FakeClock, FakeNetwork } from '../../../../src/sip/testing/index.ts';
 import type { FakeTransportLayer } from '../../../../src/sip/testing/index.ts';
 import { UserAgent, type OutgoingInvite } from '../../../../src/sip/ua/index.ts';
@@ -43,6 +45,13 @@ function setup() {
     proxy.sendResponse(res);
     clock.advance(1);
   };
+  const ring = (tag: string, contact = `<sip:${tag}@10.0.0.9>`) => {
+    assert.ok(invite, 'the INVITE reached the proxy');
+    const res = createResponse(invite, 180, 'Ringing', { toTag: tag });
+    res.set('Contact', contact);
+    proxy.sendResponse(res);
+    clock.advance(1);
+  };
   const sent = (method: string) =>
     net.sent
       .map((p) => p.message)
@@ -52,8 +61,64 @@ function setup() {
     clock.advance(1);
     return out;
   };
-  return { clock, ua, answer, sent, call };
+  return { clock, ua, answer, ring, sent, call };
 }
+
+describe('early dialogs, on demand', () => {
+  test('a 180 reaches onProgress; its early dialog is built when asked for, once per tag', () => {
+    const s = setup();
+    const out = s.call();
+    const seen: SipResponse[] = [];
+    out.onProgress = (res) => seen.push(res);
+    s.ring('fork1');
+    assert.deepEqual(
+      seen.map((r) => r.status),
+      [180],
+    );
+    assert.equal(out.state, 'early');
+    const early = out.earlyDialog(seen[0]);
+    assert.ok(early);
+    assert.equal(early.state, 'early');
+    assert.equal(early.id.remoteTag, 'fork1');
+    assert.equal(out.earlyDialog(seen[0]), early, 'the same dialog again');
+    s.answer('fork1');
+    assert.equal(out.session?.dialog.state, 'confirmed');
+    assert.equal(out.session?.dialog.id.remoteTag, 'fork1');
+    assert.equal(out.earlyDialog(seen[0]), early, 'confirmed by the 2xx: the dialog of that tag');
+    assert.equal(early.state, 'confirmed');
+  });
+
+  test('a 180 with a malformed Contact is still reported; only asking for its dialog fails', () => {
+    const s = setup();
+    const out = s.call();
+    const seen: SipResponse[] = [];
+    out.onProgress = (res) => seen.push(res);
+    s.ring('fork1', '<sip:fork1@10.0.0.9');
+    assert.deepEqual(
+      seen.map((r) => r.status),
+      [180],
+    );
+    assert.throws(() => out.earlyDialog(seen[0]), SipParseError);
+    s.answer('fork1');
+    assert.equal(out.state, 'answered', 'the 2xx (well-formed) still makes the session');
+  });
+
+  test('no early dialog for a 100, a final response, or once the INVITE failed', () => {
+    const s = setup();
+    const out = s.call();
+    const seen: SipResponse[] = [];
+    out.onProgress = (res) => seen.push(res);
+    s.ring('fork1');
+    const fake100 = createResponse(s.sent('INVITE')[0], 100, 'Trying');
+    assert.equal(out.earlyDialog(fake100), undefined);
+    const busy = createResponse(s.sent('INVITE')[0], 486, 'Busy Here', { toTag: 'fork1' });
+    assert.equal(out.earlyDialog(busy), undefined);
+    out.cancel();
+    s.clock.advance(32_001);
+    assert.equal(out.state, 'failed');
+    assert.equal(out.earlyDialog(seen[0]), undefined);
+  });
+});
 
 describe('an answered INVITE in Accepted (Timer M)', () => {
   test('a retransmitted answer is ACKed again, with no BYE; the session goes on', () => {
