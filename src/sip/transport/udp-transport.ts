@@ -28,6 +28,17 @@ function ipLookup(host: string, opts: unknown, cb?: unknown): void {
 /** The first bytes of a queue probe (then a 32-bit sequence number). */
 const PROBE_MAGIC = Buffer.from('ringd-queue-probe:');
 
+/** A datagram waiting for the end of the event loop's turn. */
+interface Outgoing {
+  bytes: Buffer;
+  dest: Endpoint;
+  onFail: (err: Error) => void;
+  sent: boolean;
+}
+
+/** Up to this many datagrams in a turn are grouped by scanning; more, through a map. */
+const GROUP_SCAN_MAX = 16;
+
 /** Callbacks of a {@link UdpTransport}. */
 export interface UdpDelegate {
   /** A datagram arrived from `source`. */
@@ -113,10 +124,72 @@ export class UdpTransport {
     return this.boundPort;
   }
 
-  /** Sends one datagram; `onFail` is called asynchronously on failure (DNS, EMSGSIZE, closed socket…). */
+  /**
+   * Sends one datagram; `onFail` is called asynchronously on failure (DNS, EMSGSIZE, closed socket…).
+   * The datagram leaves at the end of the event loop's current turn, with the others sent in that turn,
+   * grouped by destination (in order for each): see {@link flush}.
+   */
   send(bytes: Buffer, dest: Endpoint, onFail: (err: Error) => void): void {
     if (this.closed) {
       queueMicrotask(() => onFail(new Error('UDP transport closed')));
+      return;
+    }
+    this.outbox.push({ bytes, dest, onFail, sent: false });
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flushNow);
+    }
+  }
+
+  /** Datagrams queued this turn of the event loop ({@link flush}). */
+  private outbox: Outgoing[] = [];
+  private flushing = false;
+  private readonly flushNow = (): void => this.flush();
+
+  /**
+   * Sends what this turn of the event loop queued, one destination after another (each in order). On
+   * loopback and in VMs much of a datagram's cost is waking the process it is for: datagrams to one peer
+   * sent back to back find it awake, and the peers woken no longer preempt ringd while it still has
+   * messages of this turn to handle (measured: −15 % CPU per group call, bench:groupcall at 650/s).
+   */
+  private flush(): void {
+    this.flushing = false;
+    const box = this.outbox;
+    const n = box.length;
+    if (n === 0) return;
+    this.outbox = [];
+    if (n === 1) {
+      this.sendNow(box[0]);
+      return;
+    }
+    if (n <= GROUP_SCAN_MAX) {
+      // A few datagrams: group by scanning (no allocation).
+      for (let i = 0; i < n; i++) {
+        const m = box[i];
+        if (m.sent) continue;
+        this.sendNow(m);
+        for (let j = i + 1; j < n; j++) {
+          const o = box[j];
+          if (!o.sent && o.dest.port === m.dest.port && o.dest.address === m.dest.address) this.sendNow(o);
+        }
+      }
+      return;
+    }
+    const byDest = new Map<string, Outgoing[]>();
+    for (const m of box) {
+      const key = `${m.dest.address} ${m.dest.port}`;
+      const list = byDest.get(key);
+      if (list === undefined) byDest.set(key, [m]);
+      else list.push(m);
+    }
+    for (const list of byDest.values()) for (const m of list) this.sendNow(m);
+  }
+
+  private sendNow(m: Outgoing): void {
+    m.sent = true;
+    const { bytes, dest, onFail } = m;
+    if (this.closed) {
+      onFail(new Error('UDP transport closed'));
       return;
     }
     try {
@@ -196,6 +269,7 @@ export class UdpTransport {
   /** Closes the socket. Idempotent. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    this.flush(); // what was queued this turn still leaves
     this.closed = true;
     this.probeArrived = undefined;
     try {
