@@ -130,6 +130,15 @@ export function useTenant(env: Env, settings?: Record<string, unknown>): Tenant 
 }
 
 /** A random-looking UUID that names nothing. */
+/** A callflow node: `{ module, data, children }`. */
+export function node(
+  module: string,
+  data: Record<string, unknown> = {},
+  children: Record<string, unknown> = {},
+) {
+  return { module, data, children };
+}
+
 export const UNKNOWN_ID = '7b3e2a10-5c4d-4e8f-9a1b-2c3d4e5f6a7b';
 
 /** Small builders for valid bodies of each resource (fresh unique values per call). */

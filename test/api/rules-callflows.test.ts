@@ -8,12 +8,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { assertError, ok, type ApiClient } from '../support/api-client.ts';
 import { availableDialects } from '../support/databases.ts';
-import { bodies, UNKNOWN_ID, useEnv, useTenant } from './harness.ts';
-
-/** `{ module, data, children }` */
-function node(module: string, data: Record<string, unknown> = {}, children: Record<string, unknown> = {}) {
-  return { module, data, children };
-}
+import { bodies, node, UNKNOWN_ID, useEnv, useTenant } from './harness.ts';
 
 for (const dialect of await availableDialects()) {
   describe(`callflow rules over REST (${dialect})`, () => {

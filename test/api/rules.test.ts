@@ -7,14 +7,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { assertError, ok, type ApiClient } from '../support/api-client.ts';
 import { availableDialects } from '../support/databases.ts';
-import { bodies, UNKNOWN_ID, useEnv, useTenant } from './harness.ts';
+import { bodies, node, UNKNOWN_ID, useEnv, useTenant } from './harness.ts';
 
 const NIL = '00000000-0000-0000-0000-000000000000';
-
-/** `{ module, data, children }` */
-function node(module: string, data: Record<string, unknown> = {}, children: Record<string, unknown> = {}) {
-  return { module, data, children };
-}
 
 for (const dialect of await availableDialects()) {
   describe(`directory rules over REST (${dialect})`, () => {

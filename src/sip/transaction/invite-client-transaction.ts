@@ -47,8 +47,6 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
   ack: SipRequest | undefined;
   /** The ACK's bytes as last sent (kept by a lingering record instead of the message). */
   private ackBytes: Buffer | undefined;
-  /** The INVITE's bytes as the transport sent them, until a final response ({@link requestWire}). */
-  private sentBytes: Buffer | undefined;
 
   private readonly listener: ClientTransactionListener;
   private readonly sendCancel: (cancel: SipRequest, destination: Endpoint) => void;
@@ -71,17 +69,18 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
    * transports only) and Timer B.
    */
   start(): void {
-    this.sentBytes = this.env.transport.sendRequest(this.request, this.destination);
+    this.env.transport.sendRequest(this.request, this.destination);
     if (!this.timers.reliable) this.setRetransmitTimer(this.intervalA);
     this.setLifetimeTimer(this.timers.B);
   }
 
   /**
-   * The INVITE as sent, as one latin1 string: what a TU keeps through Timer M instead of the message
-   * object graph (the bytes the transport returned, else serialized now).
+   * The INVITE as sent (its Via included), as one latin1 string: what a TU keeps through Timer M instead of
+   * the message object graph. Serialized when asked — once per answered INVITE — rather than keeping the
+   * sent bytes while it rings: a small Buffer cut from Node's shared slab would keep 8 KiB alive that long.
    */
   requestWire(): string {
-    return (this.sentBytes ?? this.request.toBuffer()).toString('latin1');
+    return this.request.toBuffer().toString('latin1');
   }
 
   /** A response whose branch and CSeq method matched this transaction (§17.1.3). */
@@ -103,7 +102,6 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           this.clearTimers();
           this.transition('Accepted');
           this.safely('onFinal', () => this.listener.onFinal(res));
-          this.sentBytes = undefined;
           // Only 2xx retransmissions and other forks reach the TU from now on (Timer M).
           if (this.inState('Accepted'))
             this.lingerOrWait({
@@ -118,7 +116,6 @@ export class InviteClientTransaction extends Transaction<InviteClientState> {
           this.transition('Completed');
           this.ack = buildNon2xxAck(this.request, res);
           this.sendAck();
-          this.sentBytes = undefined;
           this.safely('onFinal', () => this.listener.onFinal(res));
           if (!this.inState('Completed')) return; // the TU or a transport error ended it
           const ms = this.timers.D;
