@@ -190,6 +190,7 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       defaultDomain,
       maxCallDuration: config.calls.max_duration * 1000,
       ringTimeout: config.calls.ring_timeout,
+      recordWriteMs: config.calls.record_write_ms,
       log: (level, msg, fields) => sipLog[level](fields ?? {}, msg),
       publish: (e) => bus.publish(e),
       wantsEvents: (customerId) => bus.hasSubscribers(customerId),
@@ -224,6 +225,8 @@ export async function startRingd(config: RingdConfig, log: Logger, version: stri
       pbx: {
         registrations: { list: (customerId, page) => registrar.list(customerId, page) },
         calls: {
+          latest: (customerId, id) => engine.latestCall(customerId, id),
+          written: () => engine.callsWritten(),
           hangup: (customerId, id) => engine.hangup(customerId, id),
           create: (customerId, input) => engine.createCalls(customerId, input),
           pickup: (customerId, id, picker) => engine.pickupCall(customerId, id, picker),

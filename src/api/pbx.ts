@@ -22,6 +22,13 @@ export interface PbxApi {
     ): PageResult<RegistrationView> | Promise<PageResult<RegistrationView>>;
   };
   calls: {
+    /**
+     * The call as memory knows it (live, or changed and not yet stored); undefined → the route reads the
+     * store.
+     */
+    latest?(customerId: string, id: string): Call | undefined;
+    /** Resolves once every call record change made so far is in the store (lists read the store). */
+    written?(): Promise<void>;
     /** Hangs a live call up (BYE or CANCEL); 404 `CALL_NOT_FOUND` when it is not live in this tenant. */
     hangup(customerId: string, callId: string): Promise<Call>;
     /** Outbound calls (`POST /v1.0/calls`); 400 for an unknown destination or a `tel` without trunk. */

@@ -48,6 +48,11 @@ export interface RingdConfig {
      * many ms in the receive queue (for 200 ms on end). 0 disables it. Default 100.
      */
     overload_queue_delay_ms: number;
+    /**
+     * Call and groupcall records are written behind, in batches: how long their changes gather first (ms).
+     * Longer costs less CPU per call; a crash may lose that long of changes, and lists lag by it. Default 500.
+     */
+    record_write_ms: number;
   };
   /** Directory for the embedded database and other state. Default `./data`. */
   data_dir: string;
@@ -174,6 +179,15 @@ export const KEYS: readonly KeySpec[] = [
     max: 10_000,
     default: 100,
     doc: 'new calls get 503 + Retry-After while SIP messages wait this many ms before ringd reads them (0: never)',
+  },
+  {
+    path: 'calls.record_write_ms',
+    env: 'RINGD_RECORD_WRITE_MS',
+    kind: 'int',
+    min: 10,
+    max: 5_000,
+    default: 500,
+    doc: 'call and groupcall records are written in batches, this many ms after their first change (longer: less CPU per call, a longer window a crash loses)',
   },
   { path: 'data_dir', env: 'RINGD_DATA_DIR', kind: 'string', default: './data', doc: 'state directory' },
   {

@@ -72,6 +72,8 @@ class World {
   readonly pbx: PbxApi = {
     registrations: { list: () => ({ result: [], next_page_token: '' }) },
     calls: {
+      latest: (c, id) => this.engine.latestCall(c, id),
+      written: () => this.engine.callsWritten(),
       hangup: (c, id) => this.engine.hangup(c, id),
       create: (c, input) => this.engine.createCalls(c, input),
     },
@@ -100,6 +102,8 @@ class World {
       store: env.store,
       clock: this.clock,
       trunks: async (customerId) => (await env.directory.trunks.list(customerId, { page_size: 100 })).result,
+      // Longer than any test here: a record reaches the store only when something asks for it.
+      recordWriteMs: 5_000,
     });
   }
 
@@ -354,6 +358,25 @@ for (const dialect of await availableDialects()) {
       await world.run();
       ok(await a.api.post(`/v1.0/calls/${made.calls[0].id}/hangup`));
       await world.run();
+    });
+
+    it('GET /v1.0/calls/{id} and the list show the latest state, though records are written behind', async () => {
+      const made = ok(
+        await a.api.post('/v1.0/calls', { destinations: [{ type: 'device', target: dev.carol.id }] }),
+      );
+      const id = made.calls[0].id;
+      await world.run();
+      const ringing = ok(await a.api.get(`/v1.0/calls/${id}`));
+      assert.equal(ringing.status, 'ringing', 'the live leg, from memory');
+      assertError(await b.api.get(`/v1.0/calls/${id}`), 404, 'CALL_NOT_FOUND');
+      ok(await a.api.post(`/v1.0/calls/${id}/hangup`));
+      await world.run();
+      const ended = ok(await a.api.get(`/v1.0/calls/${id}`));
+      assert.deepEqual([ended.status, ended.hangup_by], ['hangup', 'local'], 'ended, not yet written');
+      assertError(await b.api.get(`/v1.0/calls/${id}`), 404, 'CALL_NOT_FOUND');
+      const listed = ok(await a.api.get('/v1.0/calls?page_size=100'));
+      const row = listed.result.find((c: { id: string }) => c.id === id);
+      assert.deepEqual(row, ended, 'the list waited for the write');
     });
   });
 }

@@ -1,10 +1,10 @@
 /**
- * `/v1.0/calls`: list and get (from the store), and — when the call engine runs — outbound calls
+ * `/v1.0/calls`: list and get (live and not yet written calls from memory, the others from the store), and — when the call engine runs — outbound calls
  * (`POST /v1.0/calls`, groupcall.md), `POST /v1.0/calls/{id}/hangup` on a live call and
  * `POST /v1.0/calls/{id}/pickup` (pickup.md §6).
  */
 import { Type } from 'typebox';
-import type { DirectoryApi } from '../../directory/contract.ts';
+import type { DirectoryApi, ReadService } from '../../directory/contract.ts';
 import { IdParams } from '../../directory/schemas/common.ts';
 import { Call, CallCreate, Groupcall } from '../../directory/schemas/index.ts';
 import { invalid } from '../../directory/errors.ts';
@@ -35,12 +35,24 @@ export async function callRoutes(
   app: ApiInstance,
   opts: { directory: DirectoryApi; pbx?: PbxApi },
 ): Promise<void> {
+  // Records are written behind the call (`calls.record_write_ms`): a live or not yet written call is read
+  // from memory, and a list first waits for the pending writes, so neither shows an older state.
+  const stored = opts.directory.calls;
+  const latest = opts.pbx?.calls.latest;
+  const written = opts.pbx?.calls.written;
+  const service: ReadService<Call> = {
+    list: async (customerId, page) => {
+      await written?.();
+      return stored.list(customerId, page);
+    },
+    get: async (customerId, id) => latest?.(customerId, id) ?? stored.get(customerId, id),
+  };
   readRoutes(app, {
     path: 'calls',
     singular: 'Call',
     plural: 'Calls',
     resource: Call,
-    service: opts.directory.calls,
+    service,
   });
   const pbx = opts.pbx;
   if (!pbx) return;

@@ -79,7 +79,14 @@ export class CallEngine {
     this.defaultDomain = opts.defaultDomain;
     const now = opts.now ?? Date.now;
     this.sdpBase = Math.floor(now() / 1000);
-    this.journal = new CallJournal(opts.store, now, this.log, opts.publish, opts.wantsEvents);
+    this.journal = new CallJournal(
+      opts.store,
+      now,
+      this.log,
+      opts.publish,
+      opts.wantsEvents,
+      opts.recordWriteMs,
+    );
     this.clock = opts.clock;
     this.overload = opts.overload;
     this.timers = new EngineTimers(opts.clock);
@@ -91,6 +98,7 @@ export class CallEngine {
       log: this.log,
       publish: opts.publish,
       wantsEvents: opts.wantsEvents,
+      recordWriteMs: opts.recordWriteMs,
     });
     const random = opts.random ?? Math.random;
     const index = new PickupIndex(opts.directory);
@@ -183,6 +191,22 @@ export class CallEngine {
     const leg = this.legs.get(id);
     if (leg === undefined || leg.record.customer_id !== customerId) return undefined;
     return { ...leg.record, chained_call_ids: [...leg.record.chained_call_ids] };
+  }
+
+  /**
+   * A leg's Call as memory knows it: live, or changed and not yet written (records are written behind, up to
+   * `calls.record_write_ms` later); undefined → read the store.
+   */
+  latestCall(customerId: string, id: string): Call | undefined {
+    const live = this.get(customerId, id);
+    if (live !== undefined) return live;
+    const r = this.journal.unwritten(id);
+    return r !== undefined && r.customer_id === customerId ? r : undefined;
+  }
+
+  /** Resolves once every call record change so far is in the store (the API's lists read the store). */
+  callsWritten(): Promise<void> {
+    return this.journal.writeNow();
   }
 
   /**

@@ -73,16 +73,32 @@ export class CallJournal {
     private readonly publish: ((e: CallEvent) => void) | undefined,
     /** Whether anyone listens to a tenant's events (the copy for an event is skipped when not). */
     private readonly wants: ((customerId: string) => boolean) | undefined = undefined,
+    /** How long record changes gather before they are written (ms; `calls.record_write_ms`). */
+    writeIntervalMs?: number,
   ) {
     this.stamps = new TimestampSource(now);
-    this.writes = new RecordBatcher(store, 'calls', snapshot, (calls, err) =>
-      this.log('error', 'call records write failed', { calls, err }),
+    this.writes = new RecordBatcher(
+      store,
+      'calls',
+      snapshot,
+      (calls, err) => this.log('error', 'call records write failed', { calls, err }),
+      writeIntervalMs,
     );
   }
 
   /** Leg records waiting to be written or being written. */
   get pendingWrites(): number {
     return this.writes.pendingWrites;
+  }
+
+  /** The latest state of leg `id` not yet handed to the store (a snapshot), if any. */
+  unwritten(id: string): Call | undefined {
+    return this.writes.unwritten(id);
+  }
+
+  /** Writes every change made so far (after the writes already under way) and awaits it. */
+  writeNow(): Promise<void> {
+    return this.writes.writeNow();
   }
 
   /** Creates the record of a new leg (status `dialing`), stores it and emits `call_created`. */

@@ -195,9 +195,7 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
    * Found from a ringing leg: `engine.legs.get(leg.masterCallId).peer`.
    */
   claimFor(byCallId: string): boolean {
-    const a = this.a;
-    if (this.gone || this.claimed || this.phase === 'bridged' || a === undefined || a.done) return false;
-    if (this.phase === 'setup' && !(a.role === 'caller' && a.answerable)) return false;
+    if (!this.winnable) return false;
     this.claimed = true;
     this.takenBy = byCallId;
     this.ringing?.gc.answeredElsewhere(byCallId);
@@ -208,10 +206,7 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
 
   /** Ringing someone, not claimed or bridged, its caller still there. */
   get pickable(): boolean {
-    if (this.gone || this.claimed || this.phase === 'bridged' || this.ringing === undefined) return false;
-    const a = this.a;
-    if (a === undefined || a.done) return false;
-    return this.phase !== 'setup' || (a.role === 'caller' && a.answerable);
+    return this.ringing !== undefined && this.winnable;
   }
 
   /** When ringd received the caller's INVITE (undefined for a call ringd placed). */
@@ -311,10 +306,7 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
   }
 
   claimable(child: GroupcallChild): boolean {
-    if (this.gone || this.claimed || this.ringing?.gc !== child || this.phase === 'bridged') return false;
-    const a = this.a;
-    if (a === undefined || a.done) return false;
-    return this.phase !== 'setup' || (a.role === 'caller' && a.answerable);
+    return this.ringing?.gc === child && this.winnable;
   }
 
   commit(_child: GroupcallChild, legId: string): void {
@@ -379,6 +371,16 @@ export class CallSession implements FlowCall, GroupcallParent, LegPeer, PickupCa
     this.a = leg;
     leg.peer = this;
     return true;
+  }
+
+  /**
+   * Whether the call can still be won — by a member's answer or by a pickup: nobody won it yet, it is not
+   * bridged or gone, and its A leg is there to connect (answered already, or a caller ringd can still answer).
+   */
+  private get winnable(): boolean {
+    const a = this.a;
+    if (this.gone || this.claimed || this.phase === 'bridged' || a === undefined || a.done) return false;
+    return this.phase !== 'setup' || (a.role === 'caller' && a.answerable);
   }
 
   private get aSide(): ASide {

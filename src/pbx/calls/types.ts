@@ -75,6 +75,8 @@ export interface CallEngineOptions {
   maxCallDuration?: number;
   /** Ring timeout in seconds of callflow actions that do not give one (default 20). */
   ringTimeout?: number;
+  /** How long call and groupcall record changes gather before they are written, ms (default 500). */
+  recordWriteMs?: number;
   /** The callflow modules (default: `defaultActions()`); later issues register pickup and queue here. */
   actions?: ActionRegistry;
   /** Uniform [0, 1) for `weighted_random` ring groups (default `Math.random`). */

@@ -33,6 +33,8 @@ export interface GroupcallEngineOptions {
   publish?: (e: GroupcallEvent) => void;
   /** Whether anyone listens to a tenant's events (see `CallEngineOptions.wantsEvents`). */
   wantsEvents?: (customerId: string) => boolean;
+  /** How long record changes gather before they are written, ms (default 500). */
+  recordWriteMs?: number;
 }
 
 interface Lineage {
@@ -76,7 +78,14 @@ export class GroupcallEngine {
   private readonly env: GroupcallEnv;
 
   constructor(private readonly opts: GroupcallEngineOptions) {
-    this.journal = new GroupcallJournal(opts.store, opts.now, opts.log, opts.publish, opts.wantsEvents);
+    this.journal = new GroupcallJournal(
+      opts.store,
+      opts.now,
+      opts.log,
+      opts.publish,
+      opts.wantsEvents,
+      opts.recordWriteMs,
+    );
     this.env = {
       journal: this.journal,
       timers: opts.timers,

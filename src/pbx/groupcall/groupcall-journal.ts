@@ -56,10 +56,16 @@ export class GroupcallJournal {
     private readonly publish: ((e: GroupcallEvent) => void) | undefined,
     /** Whether anyone listens to a tenant's events (the copy for an event is skipped when not). */
     private readonly wants: ((customerId: string) => boolean) | undefined = undefined,
+    /** How long record changes gather before they are written (ms; `calls.record_write_ms`). */
+    writeIntervalMs?: number,
   ) {
     this.stamps = new TimestampSource(now);
-    this.writes = new RecordBatcher(store, 'groupcalls', snapshotGroupcall, (groupcalls, err) =>
-      this.log('error', 'groupcall records write failed', { groupcalls, err }),
+    this.writes = new RecordBatcher(
+      store,
+      'groupcalls',
+      snapshotGroupcall,
+      (groupcalls, err) => this.log('error', 'groupcall records write failed', { groupcalls, err }),
+      writeIntervalMs,
     );
   }
 

@@ -89,7 +89,12 @@ describe('configuration: media and calls', () => {
     const cwd = dir();
     const { config } = loadConfig({ env: {}, cwd });
     assert.deepEqual(config.rtp, { port_min: 20000, port_max: 29999, prebind_pairs: 128 });
-    assert.deepEqual(config.calls, { ring_timeout: 20, max_duration: 14400, overload_queue_delay_ms: 100 });
+    assert.deepEqual(config.calls, {
+      ring_timeout: 20,
+      max_duration: 14400,
+      overload_queue_delay_ms: 100,
+      record_write_ms: 500,
+    });
     refused(
       () => loadConfig({ env: { RINGD_RTP_PORT_MIN: '30000', RINGD_RTP_PORT_MAX: '30001' }, cwd }),
       'rtp.port_max',
@@ -105,5 +110,11 @@ describe('configuration: media and calls', () => {
       loadConfig({ env: { RINGD_OVERLOAD_QUEUE_DELAY_MS: '0' }, cwd }).config.calls.overload_queue_delay_ms,
       0,
     );
+    refused(
+      () => loadConfig({ env: { RINGD_RECORD_WRITE_MS: '0' }, cwd }),
+      'RINGD_RECORD_WRITE_MS',
+      /10–5000/,
+    );
+    assert.equal(loadConfig({ env: { RINGD_RECORD_WRITE_MS: '50' }, cwd }).config.calls.record_write_ms, 50);
   });
 });
