@@ -50,7 +50,7 @@ export interface RingdConfig {
     overload_queue_delay_ms: number;
     /**
      * Call and groupcall records are written behind, in batches: how long their changes gather first (ms).
-     * Longer costs less CPU per call; a crash may lose that long of changes, and lists lag by it. Default 500.
+     * Longer costs less CPU per call; a crash may lose that long of changes. Default 500.
      */
     record_write_ms: number;
   };

@@ -11,8 +11,9 @@ import type { Store } from './types.ts';
  * How long changes gather before they are written (ms; config `calls.record_write_ms`). A call's records
  * change over its first second (ringing, answered, ended), so a longer interval writes most records once, in
  * their final state, instead of two or three times: at 1 000 group calls/s, 500 ms instead of 200 writes
- * ~25 % fewer rows and costs ~4 % less CPU per call (docs/performance.md). The price: a crash may lose that
- * long of record changes, and the calls list (read from the store) lags by up to that long.
+ * ~25 % fewer rows and costs ~5 % less CPU per call (docs/performance.md). The price: a crash may lose that
+ * long of record changes. The API does not lag by it: `unwritten` serves reads of one record, `writeNow`
+ * precedes a list.
  */
 export const DEFAULT_WRITE_INTERVAL_MS = 500;
 /** Rows per transaction: SQLite writes block their thread, so a big batch is cut and SIP runs between. */

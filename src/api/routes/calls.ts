@@ -1,7 +1,7 @@
 /**
- * `/v1.0/calls`: list and get (live and not yet written calls from memory, the others from the store), and — when the call engine runs — outbound calls
- * (`POST /v1.0/calls`, groupcall.md), `POST /v1.0/calls/{id}/hangup` on a live call and
- * `POST /v1.0/calls/{id}/pickup` (pickup.md §6).
+ * `/v1.0/calls`: list and get (live and not yet written calls from memory, the others from the store),
+ * and — when the call engine runs — outbound calls (`POST /v1.0/calls`, groupcall.md),
+ * `POST /v1.0/calls/{id}/hangup` on a live call and `POST /v1.0/calls/{id}/pickup` (pickup.md §6).
  */
 import { Type } from 'typebox';
 import type { DirectoryApi, ReadService } from '../../directory/contract.ts';
