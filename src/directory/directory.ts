@@ -25,7 +25,7 @@ export interface DirectoryOptions {
   store: Store;
   /** Clock in epoch milliseconds for `tm_*` (default `Date.now`). */
   now?: () => number;
-  /** Id source (default `crypto.randomUUID`). */
+  /** Id source (default: time-ordered UUIDv7, `store/uuid7.ts`). */
   ids?: () => string;
   /** Diagnostics (e.g. a change listener that threw); default silent. */
   log?: LogFn;

@@ -8,6 +8,7 @@ export { bulkInsertGroupcalls, type BulkInsertOptions } from './bulk.ts';
 export { RECORD_COLUMNS, type RecordTable, type RecordWriter } from './records.ts';
 export { MAX_PAGE_SIZE } from './repos/table-repo.ts';
 export { StoreConflictError } from './types.ts';
+export { uuid7 } from './uuid7.ts';
 export type { Cursor, Dialect, Page, PageRequest, Repos, Store, StoreOptions, TableRepo } from './types.ts';
 export type * from './rows.ts';
 export type * from './schema.ts';

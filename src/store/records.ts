@@ -126,21 +126,36 @@ export function threadedSqliteRecordWriter(path: string, synchronous: 'NORMAL' |
   };
 }
 
-/** The PostgreSQL writer: one multi-row upsert statement per call. */
+/** PostgreSQL's limit on a statement's bind parameters (a 16-bit count in the protocol's Bind message). */
+export const PG_MAX_PARAMETERS = 65_535;
+
+/**
+ * The PostgreSQL writer: one multi-row upsert statement per call, or, for a batch with more values than
+ * one statement may bind (`PG_MAX_PARAMETERS`: 3 120 calls rows), one statement per chunk inside one
+ * transaction, so the batch is still written whole or not at all.
+ */
 export function postgresRecordWriter(db: Kysely<Database>): RecordWriter {
   return {
     async upsert(table, rows) {
       if (rows.length === 0) return;
       const c = CODECS[table];
-      const cols = RECORD_COLUMNS[table].filter((k) => k !== 'id');
-      const values = rows.map((r) => encode(c, r as unknown as Record<string, unknown>));
+      const all = RECORD_COLUMNS[table];
+      const cols = all.filter((k) => k !== 'id');
       const excluded = Object.fromEntries(cols.map((k) => [k, sql.ref(`excluded.${k}`)]));
-      const loose = db as unknown as Kysely<Record<string, Record<string, unknown>>>;
-      await loose
-        .insertInto(table)
-        .values(values)
-        .onConflict((oc) => oc.column('id').doUpdateSet(excluded as never))
-        .execute();
+      const perStatement = Math.floor(PG_MAX_PARAMETERS / all.length);
+      const write = async (on: Kysely<Database>, chunk: readonly object[]) => {
+        const values = chunk.map((r) => encode(c, r as unknown as Record<string, unknown>));
+        const loose = on as unknown as Kysely<Record<string, Record<string, unknown>>>;
+        await loose
+          .insertInto(table)
+          .values(values)
+          .onConflict((oc) => oc.column('id').doUpdateSet(excluded as never))
+          .execute();
+      };
+      if (rows.length <= perStatement) return write(db, rows);
+      await db.transaction().execute(async (tx) => {
+        for (let i = 0; i < rows.length; i += perStatement) await write(tx, rows.slice(i, i + perStatement));
+      });
     },
     async close() {},
   };

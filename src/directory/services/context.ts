@@ -5,6 +5,7 @@
  */
 import type { Repos, Store, TableRepo } from '../../store/types.ts';
 import { NOT_YET, TimestampSource } from '../../store/timestamp.ts';
+import { uuid7 } from '../../store/uuid7.ts';
 import { DirectoryCacheImpl } from '../cache/directory-cache.ts';
 import type { TenantState } from '../cache/tenant-state.ts';
 import { ChangeSet, type DirectoryChange } from '../changes.ts';
@@ -33,7 +34,7 @@ export class DirectoryContext {
   constructor(opts: ContextOptions) {
     this.store = opts.store;
     this.clock = new TimestampSource(opts.now ?? Date.now);
-    this.ids = opts.ids ?? (() => crypto.randomUUID());
+    this.ids = opts.ids ?? (() => uuid7());
     this.log = opts.log ?? (() => {});
   }
 

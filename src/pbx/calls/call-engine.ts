@@ -13,7 +13,6 @@
  * to the callflow actions (`FlowEnv.pickup`) and joins calls through `CallSession`'s `PickupCall` side;
  * the REST door is `ApiPickups`.
  */
-import { randomUUID } from 'node:crypto';
 import type { DirectoryCache } from '../../directory/contract.ts';
 import { notFound } from '../../directory/errors.ts';
 import type { CallCreate } from '../../directory/schemas/call.ts';
@@ -42,6 +41,7 @@ import { OutboundCalls, type CallsCreated } from './outbound-calls.ts';
 import type { InboundLeg } from './inbound-leg.ts';
 import type { OutboundLeg } from './outbound-leg.ts';
 import type { Call, CallEngineOptions, CallEngineStats, CallLog } from './types.ts';
+import { uuid7 } from '../../store/index.ts';
 
 const FOUR_HOURS = 4 * 3600_000;
 
@@ -74,7 +74,7 @@ export class CallEngine {
   constructor(opts: CallEngineOptions) {
     this.directory = opts.directory;
     this.auth = opts.auth;
-    this.ids = opts.ids ?? randomUUID;
+    this.ids = opts.ids ?? (() => uuid7());
     this.log = opts.log ?? (() => {});
     this.defaultDomain = opts.defaultDomain;
     const now = opts.now ?? Date.now;

@@ -57,7 +57,7 @@ export interface CallEngineOptions {
   store: Store;
   /** Timers (ring timeouts, delays, max duration): virtual in tests. */
   clock: Clock;
-  /** UUID source for Call and Groupcall ids (default `crypto.randomUUID`). */
+  /** UUID source for Call and Groupcall ids (default: time-ordered UUIDv7, `store/uuid7.ts`). */
   ids?: () => string;
   /** Wall clock in epoch ms for the `tm_*` of records (default `Date.now`). */
   now?: () => number;

@@ -4,7 +4,6 @@
  * accepted is lost; bindings that expired while ringd was down are purged by {@link Registrar.load}).
  * Requests of one device are processed one at a time, in arrival order; devices never wait for each other.
  */
-import { randomUUID } from 'node:crypto';
 import type { DirectoryCache, DirectoryChange } from '../../directory/index.ts';
 import type { PageQuery, PageResult } from '../../directory/schemas/common.ts';
 import type { Clock } from '../../sip/clock.ts';
@@ -14,7 +13,7 @@ import type { SipRequest } from '../../sip/message/index.ts';
 import type { ServerTransaction } from '../../sip/transaction/index.ts';
 import type { InboundMessage } from '../../sip/transport/types.ts';
 import type { RegistrationRow } from '../../store/repos/registrations.ts';
-import { TimestampSource, type Store } from '../../store/index.ts';
+import { TimestampSource, uuid7, type Store } from '../../store/index.ts';
 import type { DeviceAuthenticator } from '../auth/types.ts';
 import { BindingTable, deviceKey, type BindingRecord } from './binding-table.ts';
 import { readRegister, type ExpiresPolicy, type RequestedContact } from './register-request.ts';
@@ -47,7 +46,7 @@ export interface RegistrarOptions {
   maxContactsPerDevice?: number;
   /** Wall clock in epoch ms (`expiresAt`, timestamps, `Date`). Default `Date.now`. */
   now?: () => number;
-  /** Row ids. Default `crypto.randomUUID`. */
+  /** Row ids. Default: time-ordered UUIDv7 (`store/uuid7.ts`). */
   newId?: () => string;
   /** Device names and state; with `onChange`, deleted/disabled devices are dropped automatically. */
   directory?: RegistrarDirectory;
@@ -99,7 +98,7 @@ export class Registrar implements RegistrarLookup {
     if (this.#policy.minExpires > this.#policy.maxExpires) throw new RangeError('minExpires > maxExpires');
     this.#maxContacts = options.maxContactsPerDevice ?? 10;
     this.#now = options.now ?? Date.now;
-    this.#newId = options.newId ?? randomUUID;
+    this.#newId = options.newId ?? (() => uuid7());
     this.#stamps = new TimestampSource(this.#now);
     this.#directory = options.directory;
     this.#table = new BindingTable(options.clock, this.#now, (rec) => this.#expire(rec));

@@ -38,6 +38,14 @@ export function createResponse(
     }
   }
   res._h = hs;
+  // The copied headers are the request's own text, so its parsed views hold for the response too (parsed
+  // values are never mutated): routing the response by its top Via then parses nothing again.
+  res._via = req._via;
+  res._topVia = req._topVia;
+  res._callId = req._callId;
+  res._cseq = req._cseq;
+  res._from = req._from;
+  res._fromTag = req._fromTag;
   if (opts?.headers !== undefined) for (const [n, v] of opts.headers) res.append(n, v);
   return res;
 }

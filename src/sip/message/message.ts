@@ -288,8 +288,24 @@ export abstract class SipMessage {
 
   /** Every Via value, top first. Throws SipParseError when one is malformed. */
   get via(): Via[] {
-    if (this._via === undefined) this._via = this.getAll('via').map(parseVia);
+    if (this._via === undefined) this._via = this.singleVia() ?? this.getAll('via').map(parseVia);
     return this._via;
+  }
+
+  /**
+   * `[topVia]` when the message has exactly one Via line holding one value and the top Via is already
+   * parsed (the parser does it eagerly), so edge validation does not parse a request's only Via twice.
+   */
+  private singleVia(): Via[] | undefined {
+    const top = this._topVia;
+    if (top === undefined || top === null) return undefined;
+    let line: HeaderEntry | undefined;
+    for (const e of this._h) {
+      if (e.h.key !== 'via') continue;
+      if (line !== undefined) return undefined;
+      line = e;
+    }
+    return line !== undefined && line.text().indexOf(',') < 0 ? [top] : undefined;
   }
 
   /** The top Via (the one transactions and response routing use). */

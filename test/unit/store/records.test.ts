@@ -86,6 +86,28 @@ for (const variant of variants) {
       assert.equal(await store().repos.calls.get(c, good.id), undefined);
     });
 
+    it('a batch above what one PostgreSQL statement may bind (3 120 calls rows) is written whole, or not at all', async () => {
+      const c = newId();
+      const rows = Array.from({ length: 3_500 }, () => rowFor('calls', c));
+      await store().records.upsert('calls', rows);
+      const count = async (): Promise<number> =>
+        Number(
+          (
+            await sql<{
+              n: number | string;
+            }>`select count(*) as n from calls where customer_id = ${c}`.execute(store().db)
+          ).rows[0].n,
+        );
+      assert.equal(await count(), 3_500);
+      assert.deepEqual(await store().repos.calls.get(c, rows[3_499].id), rows[3_499]);
+      const updated = rows.map((r) => ({ ...r, status: 'hangup' }));
+      const bad = { ...rowFor('calls', c), status: undefined } as unknown as (typeof rows)[number];
+      await assert.rejects(store().records.upsert('calls', [...updated, bad]));
+      assert.equal(await count(), 3_500);
+      assert.equal((await store().repos.calls.get(c, rows[0].id))?.status, rows[0].status);
+      assert.equal((await store().repos.calls.get(c, rows[3_499].id))?.status, rows[3_499].status);
+    });
+
     it('never interleaves with a directory transaction', async () => {
       const c = newId();
       const user = rowFor('users', c);

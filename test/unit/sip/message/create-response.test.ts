@@ -75,4 +75,23 @@ describe('createResponse (§8.2.6.2)', () => {
     assert.equal(q.getAll('Via').length, 3);
     assert.equal(r.getAll('Via').length, 2);
   });
+
+  test("the response reads the request's Via, Call-ID, CSeq and From, and its own after a change", () => {
+    const q = req();
+    const r = createResponse(q, 200, undefined, { toTag: 't' });
+    assert.deepEqual(r.topVia, q.topVia);
+    assert.equal(r.topVia?.host, 'p2.example.com');
+    assert.equal(r.via.length, 3);
+    assert.equal(r.callId, 'a84b4c76e66710');
+    assert.deepEqual(r.cseq, { seq: 314159, method: 'INVITE' });
+    assert.equal(r.fromTag, '1928301774');
+    assert.equal(r.toTag, 't');
+    r.removeFirst('Via');
+    assert.equal(r.topVia?.host, 'p1.example.com');
+    assert.equal(r.via.length, 2);
+    assert.equal(q.topVia?.host, 'p2.example.com');
+    r.replaceFirst('Via', 'SIP/2.0/UDP 192.0.2.9:5070;branch=z9hG4bKnew');
+    assert.equal(r.topVia?.port, 5070);
+    assert.equal(r.branch, 'z9hG4bKnew');
+  });
 });

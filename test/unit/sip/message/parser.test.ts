@@ -28,6 +28,50 @@ function parseError(buf: Buffer, opts?: Parameters<typeof parseMessage>[1]): Sip
 }
 
 describe('parseMessage: requests', () => {
+  test('every Via, whether one line with one value, one line with two, or two lines', () => {
+    const one = parseMessage(withBody(''));
+    assert.deepEqual(
+      one.via.map((v) => v.host),
+      ['pc33.atlanta.example.com'],
+    );
+    assert.equal(one.via[0], one.topVia);
+    const twoInOne = parseMessage(
+      msg(
+        'OPTIONS sip:b@h SIP/2.0',
+        'Via: SIP/2.0/UDP a.example;branch=z9hG4bKa, SIP/2.0/TCP b.example:5070;branch=z9hG4bKb',
+        ...INVITE.slice(2, 6),
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ),
+    );
+    assert.deepEqual(
+      twoInOne.via.map((v) => `${v.transport} ${v.host}:${v.port ?? ''}`),
+      ['UDP a.example:', 'TCP b.example:5070'],
+    );
+    assert.equal(twoInOne.topVia?.host, 'a.example');
+    const twoLines = parseMessage(
+      msg(
+        ...INVITE.slice(0, 2),
+        'Via: SIP/2.0/UDP c.example;branch=z9hG4bKc',
+        ...INVITE.slice(2),
+        'Content-Length: 0',
+        '',
+        '',
+      ),
+    );
+    assert.deepEqual(
+      twoLines.via.map((v) => v.host),
+      ['pc33.atlanta.example.com', 'c.example'],
+    );
+    const bad = parseMessage(
+      msg(...INVITE.slice(0, 2), 'Via: nonsense', ...INVITE.slice(2), 'Content-Length: 0', '', ''),
+    );
+    assert.equal(bad.topVia?.host, 'pc33.atlanta.example.com');
+    assert.throws(() => bad.via, SipParseError);
+  });
+
   test('typed views of a plain INVITE', () => {
     const m = parseMessage(withBody('v=0\r\n'));
     assert.ok(m instanceof SipRequest);
