@@ -16,6 +16,7 @@ import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp } from '../test/interop/support/sipp.ts';
 import { startKamailio } from './support/kamailio.ts';
 import {
+  edgeNotes,
   judge,
   ladderOptions,
   NOT_MEASURED,
@@ -197,6 +198,10 @@ async function main() {
     `  ${'ringd (B2BUA, media anchored, digest)'.padEnd(30)} ${String(r?.rate ?? 0).padStart(20)}  ${(r?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,
     `  ${'Kamailio 5.6 stateful proxy'.padEnd(30)} ${String(k?.rate ?? 0).padStart(20)}  ${(k?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}`,
     `  ratio ringd/Kamailio: ${ratio.toFixed(2)}`,
+    ...edgeNotes([
+      ['ringd', ringd],
+      ['Kamailio', kamailio],
+    ]),
     '',
     'every run:',
     ...runLines([

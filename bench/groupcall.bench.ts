@@ -21,6 +21,7 @@ import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp, type SippProcess, type SippRun } from '../test/interop/support/sipp.ts';
 import { startKamailio } from './support/kamailio.ts';
 import {
+  edgeNotes,
   judge,
   ladderOptions,
   NOT_MEASURED,
@@ -171,6 +172,10 @@ async function main() {
     row('ringd (ring group, B2BUA, media, digest)', r),
     row('Kamailio 5.6 stateful proxy, parallel fork', k),
     `  ratio ringd/Kamailio: ${ratio.toFixed(2)} (target ≥ 0.5; ringd target ≥ 500 group calls/s)`,
+    ...edgeNotes([
+      ['ringd', ringd],
+      ['Kamailio', kamailio],
+    ]),
     '',
     'every run:',
     ...runLines([

@@ -162,6 +162,31 @@ export async function search(
   return { best, rows };
 }
 
+/** How far above the highest passing rate the first failing one may lie for the edge to count as found. */
+const BRACKET = 1.25;
+
+/**
+ * What each ladder says about its server's edge, when that is less than a measured edge: no rate passed,
+ * every rate tried passed (a lower bound), or the first failing rate lies more than 25 % above the highest
+ * passing one (the edge is somewhere in between, so a ratio taken from it is a bound, not a figure).
+ */
+export function edgeNotes(ladders: Array<[server: string, ladder: Ladder]>): string[] {
+  const notes: string[] = [];
+  for (const [server, l] of ladders) {
+    if (l.rows.length === 0) continue;
+    const failed = l.rows.find((r) => !r.ok)?.rate;
+    const best = l.best?.rate;
+    if (best === undefined) notes.push(`  ${server}: no rate passed (the lowest tried: ${l.rows[0].rate}/s)`);
+    else if (failed === undefined)
+      notes.push(`  ${server}: every rate tried passed, so ${best}/s is a lower bound: try higher rates`);
+    else if (failed > best * BRACKET)
+      notes.push(
+        `  ${server}: passed ${best}/s, failed ${failed}/s: the edge lies in between, so the ratio is a bound; add rates in between`,
+      );
+  }
+  return notes;
+}
+
 /** `--servers` left this one out: an empty ladder. */
 export const NOT_MEASURED: Ladder = { best: undefined, rows: [] };
 

@@ -1,7 +1,7 @@
 /** The benchmarks' rate ladder: a rate counts only when every one of its runs passed. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { search, type RunResult } from '../../../bench/support/ladder.ts';
+import { edgeNotes, search, type RunResult } from '../../../bench/support/ladder.ts';
 
 const result = (rate: number, ok: boolean, cpuMsPerCall = 1): RunResult => ({
   rate,
@@ -43,5 +43,25 @@ describe('rate ladder', () => {
     assert.equal(l.best, undefined);
     assert.deepEqual(l.calls, [650, 650]);
     assert.equal(l.rows.length, 2);
+  });
+
+  test('says when an edge was only bracketed, or not reached, so a ratio from it is a bound', async () => {
+    const found = await ladder([500, 600], 1, { 500: [true], 600: [false] });
+    const gap = await ladder([600, 3000], 1, { 600: [true], 3000: [false] });
+    const all = await ladder([1000, 2000], 1, { 1000: [true], 2000: [true] });
+    const none = await ladder([400], 1, { 400: [false] });
+    assert.deepEqual(edgeNotes([['ringd', found]]), [], 'a failing rate within 25 % of the passing one');
+    assert.deepEqual(
+      edgeNotes([
+        ['Kamailio', gap],
+        ['x', all],
+        ['y', none],
+      ]),
+      [
+        '  Kamailio: passed 600/s, failed 3000/s: the edge lies in between, so the ratio is a bound; add rates in between',
+        '  x: every rate tried passed, so 2000/s is a lower bound: try higher rates',
+        '  y: no rate passed (the lowest tried: 400/s)',
+      ],
+    );
   });
 });
