@@ -6,7 +6,9 @@
  * (407, then the INVITE with credentials), gets the 200 with SDP, ACKs, holds 100 ms and hangs up.
  * Reference **in the same run**: the same fork through Kamailio as a stateful proxy (parallel branches to the
  * three members, `t_relay`; tm cancels the other branches on the 200), same SIPp members, and the caller
- * without digest since the proxy does not authenticate. The method of bench:calls (benchmarks.md; ladder.ts):
+ * without digest since the proxy does not authenticate — the issue's reference. A second reference,
+ * `kamailio-digest`, is the same proxy challenging each INVITE with 407 (the auth module) and the caller
+ * answering it with the scenario it uses against ringd: the like-for-like signalling, with its own ratio. The method of bench:calls (benchmarks.md; ladder.ts):
  * fresh server and SIPp processes per run, a warm-up before each measured run, a rate passes when every
  * call succeeded on the caller and on all three members (each member's SIPp completes all its calls and
  * exits by itself), the rate holds ≥ 97 % and retransmissions stay ≤ 0.1 % of calls; the server's CPU per
@@ -16,6 +18,7 @@
  *   npm run bench:groupcall -- --smoke       one short run at a low rate for each server (CI)
  *   npm run bench:groupcall -- --rates 300,400 --servers ringd --trace /tmp/t
  *   npm run bench:groupcall -- --nice -10    both servers at a higher scheduling priority than SIPp
+ *   npm run bench:groupcall -- --servers ringd,kamailio   leave out the digest reference
  */
 import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp, type SippProcess, type SippRun } from '../test/interop/support/sipp.ts';
@@ -32,11 +35,15 @@ import {
   type RunResult,
 } from './support/ladder.ts';
 import { cpuMsOf, mainThreadCpuMsOf } from './support/proc.ts';
-import { callerArgs, PASSWORD, registerCallee, startBenchNode } from './support/ringd-bench.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_DOMAIN, callerArgs, PASSWORD, registerCallee, startBenchNode } from './support/ringd-bench.ts';
 
 const opts = ladderOptions(process.argv.slice(2), {
   rates: '200,300,400,450,500,600,750,1000,1250,1500,1750,2000,2500',
   smokeRate: 20,
+  servers: 'ringd,kamailio,kamailio-digest',
 });
 const { seconds: SECONDS, warmup: WARMUP } = opts;
 const HOLD_MS = 100;
@@ -76,26 +83,38 @@ async function membersDone(members: SippProcess[]): Promise<SippRun[]> {
   return runs;
 }
 
-async function kamailioRun(rate: number): Promise<RunResult> {
+/**
+ * One run through Kamailio; with `digest`, the proxy challenges each INVITE (407) and the caller answers with
+ * credentials, with the scenario and arguments it uses against ringd.
+ */
+async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
   const calls = rate * SECONDS;
   const ports = await Promise.all(MEMBERS.map(() => freePort()));
   const k = await startKamailio(
     await freePort(),
     ports.map((p) => `127.0.0.1:${p}`),
-    { shmMb: KAMAILIO_SHM_MB, nice: opts.nice },
+    {
+      shmMb: KAMAILIO_SHM_MB,
+      nice: opts.nice,
+      digest: digest ? { domain: BENCH_DOMAIN, password: PASSWORD } : undefined,
+    },
   );
+  const dir = mkdtempSync(join(tmpdir(), 'ringd-bench-kam-'));
+  const callerInf = join(dir, 'caller.csv');
+  writeFileSync(callerInf, `SEQUENTIAL\n${BENCH_DOMAIN};caller;\n`);
+  const auth = digest ? callerArgs({ domain: BENCH_DOMAIN, callerInf }, HOLD_MS, GROUP_NUMBER) : [];
   try {
     const members = await startMembers(ports, calls + WARMUP);
     const caller = (n: number, r: number, extra: string[]) =>
       runSipp({
-        scenario: 'invite-uac.xml',
+        scenario: digest ? 'uac-auth-call.xml' : 'invite-uac.xml',
         remote: `127.0.0.1:${k.port}`,
         transport: 'udp',
         calls: n,
         rate: r,
         service: GROUP_NUMBER,
         timeoutMs: n === calls ? SECONDS * 1000 + 25_000 : 30_000,
-        extraArgs: extra,
+        extraArgs: [...auth, ...extra],
       });
     if (WARMUP > 0) await caller(WARMUP, warmupRate(rate), []);
     const cpu0 = k.cpuMs();
@@ -105,6 +124,7 @@ async function kamailioRun(rate: number): Promise<RunResult> {
     return judge({ rate, calls, seconds: SECONDS, uac, callees, cpuMs: cpu, calleeCalls: calls + WARMUP });
   } finally {
     await k.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -159,11 +179,16 @@ async function ringdRun(rate: number): Promise<RunResult> {
 async function main() {
   const ringd = opts.servers.includes('ringd') ? await search('ringd', opts, ringdRun) : NOT_MEASURED;
   const kamailio = opts.servers.includes('kamailio')
-    ? await search('kamailio', opts, kamailioRun)
+    ? await search('kamailio', opts, (rate) => kamailioRun(rate, false))
+    : NOT_MEASURED;
+  const kamailioDigest = opts.servers.includes('kamailio-digest')
+    ? await search('kamailio-digest', opts, (rate) => kamailioRun(rate, true))
     : NOT_MEASURED;
   const r = ringd.best;
   const k = kamailio.best;
+  const kd = kamailioDigest.best;
   const ratio = r && k ? r.rate / k.rate : 0;
+  const digestRatio = r && kd ? r.rate / kd.rate : 0;
   const row = (name: string, x: RunResult | undefined) =>
     `  ${name.padEnd(44)} ${String(x?.rate ?? 0).padStart(20)}  ${(x?.cpuMsPerCall ?? 0).toFixed(3).padStart(11)}  ${x?.mainMsPerCall !== undefined ? x.mainMsPerCall.toFixed(3).padStart(10) : '         -'}`;
   const lines = [
@@ -171,16 +196,24 @@ async function main() {
     `  ${'server'.padEnd(44)} ${'highest passing rate'.padStart(20)}  ${'CPU ms/call'.padStart(11)}  ${'event loop'.padStart(10)}`,
     row('ringd (ring group, B2BUA, media, digest)', r),
     row('Kamailio 5.6 stateful proxy, parallel fork', k),
+    ...(opts.servers.includes('kamailio-digest')
+      ? [row('Kamailio, the same fork with digest (407)', kd)]
+      : []),
     `  ratio ringd/Kamailio: ${ratio.toFixed(2)} (target ≥ 0.5; ringd target ≥ 500 group calls/s)`,
+    ...(opts.servers.includes('kamailio-digest')
+      ? [`  ratio ringd/Kamailio with digest: ${digestRatio.toFixed(2)} (like-for-like signalling)`]
+      : []),
     ...edgeNotes([
       ['ringd', ringd],
       ['Kamailio', kamailio],
+      ['Kamailio with digest', kamailioDigest],
     ]),
     '',
     'every run:',
     ...runLines([
       ['ringd', ringd],
       ['kamailio', kamailio],
+      ['kamailio-digest', kamailioDigest],
     ]),
   ];
   console.log(lines.join('\n'));
@@ -191,7 +224,16 @@ async function main() {
   console.log(`groupcall_kamailio_cps=${k?.rate ?? 0}`);
   console.log(`groupcall_kamailio_cpu_ms_per_call=${(k?.cpuMsPerCall ?? 0).toFixed(3)}`);
   console.log(`groupcall_ratio=${ratio.toFixed(3)}`);
-  if ((opts.servers.includes('ringd') && !r) || (opts.servers.includes('kamailio') && !k))
+  if (opts.servers.includes('kamailio-digest')) {
+    console.log(`groupcall_kamailio_digest_cps=${kd?.rate ?? 0}`);
+    console.log(`groupcall_kamailio_digest_cpu_ms_per_call=${(kd?.cpuMsPerCall ?? 0).toFixed(3)}`);
+    console.log(`groupcall_digest_ratio=${digestRatio.toFixed(3)}`);
+  }
+  if (
+    (opts.servers.includes('ringd') && !r) ||
+    (opts.servers.includes('kamailio') && !k) ||
+    (opts.servers.includes('kamailio-digest') && !kd)
+  )
     process.exitCode = 1;
 }
 

@@ -22,12 +22,33 @@ export interface Kamailio {
  * `targets`: the callees' `host:port`; one → relay ($du), several → parallel fork (append_branch).
  * `shmMb`: Kamailio's shared memory (`-m`), where tm keeps its transactions until their wait timer ends: a
  * fork keeps three branches per call, and at ~1 750 calls/s 256 MiB runs out (t_relay fails, the caller
- * gets `500 No error (2/SL)`). `nice`: its scheduling priority (`--nice`).
+ * gets `500 No error (2/SL)`). `nice`: its scheduling priority (`--nice`). `digest`: challenge every new
+ * INVITE with 407 in the realm `domain` (the From domain, served as an alias so the ACK of the 407 stays
+ * here) and admit it only with valid credentials for `password` (the auth module), as ringd does for a
+ * caller: the like-for-like variant of the reference (benchmarks.md).
  */
+/**
+ * The request_route lines of the digest variant: a new INVITE (no To tag) without valid credentials gets
+ * 407 with a fresh nonce (realm = From domain, as ringd uses its tenant's domain); valid ones are removed
+ * before the INVITE is forked.
+ */
+function digestRoute(password: string): string {
+  if (!/^[\w.-]+$/.test(password)) throw new Error(`kamailio digest: unsupported password ${password}`);
+  return [
+    '  if (is_method("INVITE")) {',
+    `    if (!pv_proxy_authenticate("$fd", "${password}", "0")) {`,
+    '      proxy_challenge("$fd", "0");',
+    '      exit;',
+    '    }',
+    '    consume_credentials();',
+    '  }',
+  ].join('\n');
+}
+
 export async function startKamailio(
   port: number,
   targets: string[],
-  opts: { shmMb?: number; nice?: number } = {},
+  opts: { shmMb?: number; nice?: number; digest?: { domain: string; password: string } } = {},
 ): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'ringd-kamailio-'));
   const lines =
@@ -39,7 +60,10 @@ export async function startKamailio(
         ];
   const cfg = readFileSync(TEMPLATE, 'utf8')
     .replaceAll('@PORT@', String(port))
-    .replaceAll('@TARGETS@', () => lines.join('\n'));
+    .replaceAll('@TARGETS@', () => lines.join('\n'))
+    .replaceAll('@ALIASES@', () => (opts.digest ? `alias="${opts.digest.domain}"` : ''))
+    .replaceAll('@MODULES@', () => (opts.digest ? 'loadmodule "auth.so"' : ''))
+    .replaceAll('@AUTH@', () => (opts.digest ? digestRoute(opts.digest.password) : ''));
   writeFileSync(join(dir, 'kamailio.cfg'), cfg);
   // `nice -n` execs Kamailio in place: the pid stays the one we stop, and the children it forks inherit it.
   const nice = opts.nice ?? 0;

@@ -32,7 +32,10 @@ export interface LadderOptions {
  * `--runs`, `--seconds`, `--rates`, `--warmup`, `--servers`, `--trace`, `--nice`, `--smoke` (one short run at
  * `smokeRate` for each server, no warm-up).
  */
-export function ladderOptions(argv: string[], defaults: { rates: string; smokeRate: number }): LadderOptions {
+export function ladderOptions(
+  argv: string[],
+  defaults: { rates: string; smokeRate: number; servers?: string },
+): LadderOptions {
   const smoke = argv.includes('--smoke');
   const arg = (name: string) => {
     const i = argv.indexOf(`--${name}`);
@@ -47,7 +50,7 @@ export function ladderOptions(argv: string[], defaults: { rates: string; smokeRa
     // Node.js process just started still runs cold code (bytecode before the optimizing compiler) and would
     // show its start-up, not its steady rate.
     warmup: Number(arg('warmup') ?? (smoke ? 0 : 400)),
-    servers: (arg('servers') ?? 'ringd,kamailio').split(','),
+    servers: (arg('servers') ?? defaults.servers ?? 'ringd,kamailio').split(','),
     trace: arg('trace'),
     nice: niceOf(arg('nice')),
     arg,
@@ -196,6 +199,6 @@ export function runLines(ladders: Array<[server: string, ladder: Ladder]>): stri
     .flatMap(([s, l]) => l.rows.map((x) => [s, x] as const))
     .map(
       ([s, x]) =>
-        `  ${s.padEnd(9)} ${String(x.rate).padStart(5)}/s  ${x.ok ? 'pass' : 'FAIL'}  achieved ${x.achieved.toFixed(0)}/s  ok ${x.success}  failed ${x.failed}  retrans ${x.retrans}  ${x.cpuMsPerCall.toFixed(3)} ms CPU/call ${x.why}`,
+        `  ${s.padEnd(15)} ${String(x.rate).padStart(5)}/s  ${x.ok ? 'pass' : 'FAIL'}  achieved ${x.achieved.toFixed(0)}/s  ok ${x.success}  failed ${x.failed}  retrans ${x.retrans}  ${x.cpuMsPerCall.toFixed(3)} ms CPU/call ${x.why}`,
     );
 }
