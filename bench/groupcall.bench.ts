@@ -8,7 +8,8 @@
  * three members, `t_relay`; tm cancels the other branches on the 200), same SIPp members, and the caller
  * without digest since the proxy does not authenticate — the issue's reference. A second reference,
  * `kamailio-digest`, is the same proxy challenging each INVITE with 407 (the auth module) and the caller
- * answering it with the scenario it uses against ringd: the like-for-like signalling, with its own ratio. The method of bench:calls (benchmarks.md; ladder.ts):
+ * answering it with the scenario it uses against ringd: the like-for-like signalling, with its own ratio.
+ * The method of bench:calls (benchmarks.md; ladder.ts):
  * fresh server and SIPp processes per run, a warm-up before each measured run, a rate passes when every
  * call succeeded on the caller and on all three members (each member's SIPp completes all its calls and
  * exits by itself), the rate holds ≥ 97 % and retransmissions stay ≤ 0.1 % of calls; the server's CPU per
@@ -20,6 +21,9 @@
  *   npm run bench:groupcall -- --nice -10    both servers at a higher scheduling priority than SIPp
  *   npm run bench:groupcall -- --servers ringd,kamailio   leave out the digest reference
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp, type SippProcess, type SippRun } from '../test/interop/support/sipp.ts';
 import { startKamailio } from './support/kamailio.ts';
@@ -35,10 +39,14 @@ import {
   type RunResult,
 } from './support/ladder.ts';
 import { cpuMsOf, mainThreadCpuMsOf } from './support/proc.ts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { BENCH_DOMAIN, callerArgs, PASSWORD, registerCallee, startBenchNode } from './support/ringd-bench.ts';
+import {
+  BENCH_DOMAIN,
+  callerArgs,
+  PASSWORD,
+  registerCallee,
+  startBenchNode,
+  writeInjection,
+} from './support/ringd-bench.ts';
 
 const opts = ladderOptions(process.argv.slice(2), {
   rates: '200,300,400,450,500,600,750,1000,1250,1500,1750,2000,2500',
@@ -46,6 +54,7 @@ const opts = ladderOptions(process.argv.slice(2), {
   servers: 'ringd,kamailio,kamailio-digest',
 });
 const { seconds: SECONDS, warmup: WARMUP } = opts;
+const WITH_DIGEST_REFERENCE = opts.servers.includes('kamailio-digest');
 const HOLD_MS = 100;
 /** How long member 1 rings before it answers (benchmarks.md: 0–100 ms). */
 const ANSWER_MS = Number(opts.arg('answer-after') ?? 30);
@@ -99,10 +108,10 @@ async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
       digest: digest ? { domain: BENCH_DOMAIN, password: PASSWORD } : undefined,
     },
   );
-  const dir = mkdtempSync(join(tmpdir(), 'ringd-bench-kam-'));
-  const callerInf = join(dir, 'caller.csv');
-  writeFileSync(callerInf, `SEQUENTIAL\n${BENCH_DOMAIN};caller;\n`);
-  const auth = digest ? callerArgs({ domain: BENCH_DOMAIN, callerInf }, HOLD_MS, GROUP_NUMBER) : [];
+  const dir = digest ? mkdtempSync(join(tmpdir(), 'ringd-bench-kamailio-')) : undefined;
+  const auth = dir
+    ? callerArgs({ domain: BENCH_DOMAIN, callerInf: writeInjection(dir, 'caller') }, HOLD_MS, GROUP_NUMBER)
+    : [];
   try {
     const members = await startMembers(ports, calls + WARMUP);
     const caller = (n: number, r: number, extra: string[]) =>
@@ -124,7 +133,7 @@ async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
     return judge({ rate, calls, seconds: SECONDS, uac, callees, cpuMs: cpu, calleeCalls: calls + WARMUP });
   } finally {
     await k.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -181,7 +190,7 @@ async function main() {
   const kamailio = opts.servers.includes('kamailio')
     ? await search('kamailio', opts, (rate) => kamailioRun(rate, false))
     : NOT_MEASURED;
-  const kamailioDigest = opts.servers.includes('kamailio-digest')
+  const kamailioDigest = WITH_DIGEST_REFERENCE
     ? await search('kamailio-digest', opts, (rate) => kamailioRun(rate, true))
     : NOT_MEASURED;
   const r = ringd.best;
@@ -196,11 +205,9 @@ async function main() {
     `  ${'server'.padEnd(44)} ${'highest passing rate'.padStart(20)}  ${'CPU ms/call'.padStart(11)}  ${'event loop'.padStart(10)}`,
     row('ringd (ring group, B2BUA, media, digest)', r),
     row('Kamailio 5.6 stateful proxy, parallel fork', k),
-    ...(opts.servers.includes('kamailio-digest')
-      ? [row('Kamailio, the same fork with digest (407)', kd)]
-      : []),
+    ...(WITH_DIGEST_REFERENCE ? [row('Kamailio, the same fork with digest (407)', kd)] : []),
     `  ratio ringd/Kamailio: ${ratio.toFixed(2)} (target ≥ 0.5; ringd target ≥ 500 group calls/s)`,
-    ...(opts.servers.includes('kamailio-digest')
+    ...(WITH_DIGEST_REFERENCE
       ? [`  ratio ringd/Kamailio with digest: ${digestRatio.toFixed(2)} (like-for-like signalling)`]
       : []),
     ...edgeNotes([
@@ -224,7 +231,7 @@ async function main() {
   console.log(`groupcall_kamailio_cps=${k?.rate ?? 0}`);
   console.log(`groupcall_kamailio_cpu_ms_per_call=${(k?.cpuMsPerCall ?? 0).toFixed(3)}`);
   console.log(`groupcall_ratio=${ratio.toFixed(3)}`);
-  if (opts.servers.includes('kamailio-digest')) {
+  if (WITH_DIGEST_REFERENCE) {
     console.log(`groupcall_kamailio_digest_cps=${kd?.rate ?? 0}`);
     console.log(`groupcall_kamailio_digest_cpu_ms_per_call=${(kd?.cpuMsPerCall ?? 0).toFixed(3)}`);
     console.log(`groupcall_digest_ratio=${digestRatio.toFixed(3)}`);
@@ -232,7 +239,7 @@ async function main() {
   if (
     (opts.servers.includes('ringd') && !r) ||
     (opts.servers.includes('kamailio') && !k) ||
-    (opts.servers.includes('kamailio-digest') && !kd)
+    (WITH_DIGEST_REFERENCE && !kd)
   )
     process.exitCode = 1;
 }

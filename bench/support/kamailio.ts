@@ -19,15 +19,6 @@ export interface Kamailio {
 }
 
 /**
- * `targets`: the callees' `host:port`; one → relay ($du), several → parallel fork (append_branch).
- * `shmMb`: Kamailio's shared memory (`-m`), where tm keeps its transactions until their wait timer ends: a
- * fork keeps three branches per call, and at ~1 750 calls/s 256 MiB runs out (t_relay fails, the caller
- * gets `500 No error (2/SL)`). `nice`: its scheduling priority (`--nice`). `digest`: challenge every new
- * INVITE with 407 in the realm `domain` (the From domain, served as an alias so the ACK of the 407 stays
- * here) and admit it only with valid credentials for `password` (the auth module), as ringd does for a
- * caller: the like-for-like variant of the reference (benchmarks.md).
- */
-/**
  * The request_route lines of the digest variant: a new INVITE (no To tag) without valid credentials gets
  * 407 with a fresh nonce (realm = From domain, as ringd uses its tenant's domain); valid ones are removed
  * before the INVITE is forked.
@@ -45,6 +36,15 @@ function digestRoute(password: string): string {
   ].join('\n');
 }
 
+/**
+ * `targets`: the callees' `host:port`; one → relay ($du), several → parallel fork (append_branch).
+ * `shmMb`: Kamailio's shared memory (`-m`), where tm keeps its transactions until their wait timer ends: a
+ * fork keeps three branches per call, and at ~1 750 calls/s 256 MiB runs out (t_relay fails, the caller
+ * gets `500 No error (2/SL)`). `nice`: its scheduling priority (`--nice`). `digest`: challenge every new
+ * INVITE with 407 in the realm `domain` (the From domain, served as an alias so the ACK of the 407 stays
+ * here) and admit it only with valid credentials for `password` (the auth module), as ringd does for a
+ * caller: the like-for-like variant of the reference (benchmarks.md).
+ */
 export async function startKamailio(
   port: number,
   targets: string[],

@@ -73,10 +73,8 @@ export async function startBenchNode(
   } finally {
     await store.close();
   }
-  const callerInf = join(dir, 'caller.csv');
-  const calleeInf = join(dir, 'callee.csv');
-  writeFileSync(callerInf, `SEQUENTIAL\n${BENCH_DOMAIN};caller;\n`);
-  writeFileSync(calleeInf, `SEQUENTIAL\n${BENCH_DOMAIN};callee;\n`);
+  const callerInf = writeInjection(dir, 'caller');
+  const calleeInf = writeInjection(dir, 'callee');
   // RINGD_BENCH_LOG=DIR keeps each ringd's log (level info: overload control's refusals, say) in DIR.
   const logDir = process.env.RINGD_BENCH_LOG;
   const ringd = await startRingdProcess({
@@ -98,6 +96,16 @@ export async function startBenchNode(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Writes the SIPp injection file of device `user` in {@link BENCH_DOMAIN} (`[field0]` domain, `[field1]`
+ * user) to `dir/<user>.csv`; returns its path.
+ */
+export function writeInjection(dir: string, user: string): string {
+  const path = join(dir, `${user}.csv`);
+  writeFileSync(path, `SEQUENTIAL\n${BENCH_DOMAIN};${user};\n`);
+  return path;
 }
 
 /**
