@@ -103,7 +103,7 @@ describe('pickup races through ringd, SIPp and wire UAs', { timeout: 300_000 }, 
     await rounds(t, 5, async (round, own) => {
       const members = await Promise.all([m1, m2, m3].map((p) => g.member(p, { kind: 'ring' }).then(own)));
       const caller = own(await startPickedCaller(g, GROUP));
-      await ringing(events, GROUP, 3);
+      await ringing(events, GROUP, 3, { caller, g });
       let arrived = 0;
       let release!: () => void;
       const both = new Promise<void>((r) => (release = r));
@@ -131,7 +131,7 @@ describe('pickup races through ringd, SIPp and wire UAs', { timeout: 300_000 }, 
     await rounds(t, 5, async (round, own) => {
       const members = await Promise.all([m1, m2, m3].map((p) => g.member(p, { kind: 'ring' }).then(own)));
       const caller = own(await startPickedCaller(g, GROUP));
-      await ringing(events, GROUP, 3);
+      await ringing(events, GROUP, 3, { caller, g });
       const pickers = await Promise.all([
         startPicker(g, picker, `*87${GROUP}`).then(own),
         startPicker(g, picker2, `*87${GROUP}`).then(own),
@@ -182,7 +182,7 @@ describe('pickup races through ringd, SIPp and wire UAs', { timeout: 300_000 }, 
       const member = own(await WireMember.open(g.sipAddress, m1.port));
       const others = await Promise.all([m2, m3].map((p) => g.member(p, { kind: 'ring' }).then(own)));
       const caller = own(await startPickedCaller(g, GROUP));
-      const { callerCallId, legIds } = await ringing(events, GROUP, 3);
+      const { callerCallId, legIds } = await ringing(events, GROUP, 3, { caller, g });
       await member.invited();
       const m1Leg = (
         await eventOf(
@@ -272,7 +272,7 @@ describe('pickup races through ringd, SIPp and wire UAs', { timeout: 300_000 }, 
         }),
       );
       await caller.call();
-      const { callerCallId } = await ringing(events, GROUP, 3);
+      const { callerCallId } = await ringing(events, GROUP, 3, { g });
       const cancelFirst = round % 2 === 0;
       let byeToPicker!: (at: bigint) => void;
       const pickerHungUp = new Promise<bigint>((res) => (byeToPicker = res));
@@ -332,7 +332,7 @@ describe('pickup races through ringd, SIPp and wire UAs', { timeout: 300_000 }, 
     const members = await ringMembers(t);
     const caller = await startPickedCaller(g, GROUP);
     bound(t, [caller]);
-    await ringing(events, GROUP, 3);
+    await ringing(events, GROUP, 3, { caller, g });
     const run = await pick(g, picker, `*87${GROUP}`, 300);
     assertPassed('picker after the races', run);
     assert.equal(finalAnswer(run), PICKED);

@@ -49,7 +49,7 @@ describe('call pickup through ringd, SIPp on every side', { timeout: 300_000 }, 
     const members = await ringMembers(t);
     const caller = await startPickedCaller(g, GROUP);
     bound(t, [caller]);
-    const { callerCallId, legIds } = await ringing(events, GROUP, 3);
+    const { callerCallId, legIds } = await ringing(events, GROUP, 3, { caller, g });
     assert.equal(legIds.length, 3, 'all three members ring');
 
     const run = await pick(g, picker, `*87${GROUP}`, 500);
@@ -129,7 +129,7 @@ describe('call pickup through ringd, SIPp on every side', { timeout: 300_000 }, 
     const members = await ringMembers(t);
     const caller = await startCancellingCaller(g, GROUP, 3_000);
     bound(t, [caller]);
-    await ringing(events, GROUP, 3);
+    await ringing(events, GROUP, 3, { caller, g });
 
     const run = await pick(g, picker, '7001');
     assertPassed('picker (407, 403, ACK)', run);

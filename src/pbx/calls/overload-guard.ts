@@ -13,6 +13,13 @@
  * soon as a probe comes back faster than the threshold. A probe still outstanding counts with its age, so a
  * queue that keeps growing is seen before its probe is read.
  *
+ * A blocked loop is not a standing queue. When the process stops for a while (a long synchronous task, a GC
+ * pause, no core to run on) everything waits, the probe too, and the backlog is read in one go once the loop
+ * runs again: refusing the calls in it would turn away calls an idle node carries easily. The guard sees the
+ * stop as its own tick overdue, and counts the delay only from the moment it could look again, so a
+ * refusal needs a queue observed for `sustainMs` by a running loop. A queue that outlasts the drain is still
+ * refused, that much later.
+ *
  * Why not the event loop's busy share: on a machine whose cores are shared (the normal case: ringd beside its
  * database, rtpengine or SIPp), time the process waits for a core counts as busy. The loop then reads 100 %
  * "busy" for whole seconds while it keeps up, and refusing then turned away calls ringd carried without a
@@ -61,6 +68,10 @@ export class OverloadGuard {
   private sentAt: number | undefined;
   /** Since when the delay has been at or above the threshold (undefined: it is not). */
   private aboveSince: number | undefined;
+  /** When the next tick is due (a tick firing later than that found the loop blocked). */
+  private dueAt = 0;
+  /** When the loop last came back from being blocked: a delay is not counted from before then. */
+  private resumedAt = -Infinity;
   private readonly sustainMs: number;
   private readonly intervalMs: number;
   private readonly resendAfterMs: number;
@@ -104,9 +115,11 @@ export class OverloadGuard {
   }
 
   private tick(): void {
+    const now = this.opts.clock.now();
+    this.noteBlocked(now);
+    this.dueAt = now + this.intervalMs;
     this.timer = this.opts.clock.setTimer(this.intervalMs, () => this.tick());
     (this.timer as { unref?: () => void }).unref?.();
-    const now = this.opts.clock.now();
     if (this.sentAt !== undefined) {
       // Still waiting: the queue is at least as old as the probe.
       const age = now - this.sentAt;
@@ -121,6 +134,7 @@ export class OverloadGuard {
   private arrived(sentAt: number): void {
     if (this.closed || sentAt !== this.sentAt) return;
     const now = this.opts.clock.now();
+    this.noteBlocked(now);
     const delay = now - sentAt;
     this.sentAt = undefined;
     this.lastDelayMs = delay;
@@ -132,8 +146,20 @@ export class OverloadGuard {
     }
   }
 
-  /** The delay was at or above the threshold from `since` (at the latest) until `now`. */
+  /**
+   * The tick overdue by the threshold or more (it runs late, or a probe is read before it could run): the
+   * loop was blocked until now, since its busiest iterations are far shorter.
+   */
+  private noteBlocked(now: number): void {
+    if (now - this.dueAt >= this.opts.thresholdMs) this.resumedAt = now;
+  }
+
+  /**
+   * The delay was at or above the threshold from `since` (at the latest) until `now`; time the loop spent
+   * blocked does not count.
+   */
   private above(since: number, now: number, delay: number): void {
+    if (since < this.resumedAt) since = this.resumedAt;
     if (this.aboveSince === undefined || since < this.aboveSince) this.aboveSince = since;
     if (now - this.aboveSince >= this.sustainMs) this.set(true, delay);
   }

@@ -64,8 +64,9 @@ export class FakeClock implements Clock {
 
   /**
    * Moves time forward by `ms` (≥ 0), firing every timer due up to the new time in order; `now()` equals
-   * each timer's due time while it runs. Returns the number of timers fired. An exception thrown by a timer
-   * propagates to the caller, with the clock left at that timer's due time.
+   * each timer's due time while it runs (the time then, for one overdue after {@link stall}). Returns the
+   * number of timers fired. An exception thrown by a timer propagates to the caller, with the clock left at
+   * that timer's due time.
    */
   advance(ms: number): number {
     if (!(ms >= 0)) throw new RangeError(`FakeClock.advance: ms must be >= 0 (got ${ms})`);
@@ -78,12 +79,23 @@ export class FakeClock implements Clock {
       this.pop();
       top.live = false;
       this.live--;
-      this.current = top.at;
+      // A timer overdue after stall() fires late, at the time then, as a real one does after a blocked loop.
+      if (top.at > this.current) this.current = top.at;
       fired++;
       top.fn();
     }
     this.current = target;
     return fired;
+  }
+
+  /**
+   * Moves time forward by `ms` (≥ 0) without firing anything, as when the event loop is blocked (a long
+   * synchronous task, a GC pause, no core for the process): the timers that fell due meanwhile fire late, at
+   * the next {@link advance} (`advance(0)` fires them now).
+   */
+  stall(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`FakeClock.stall: ms must be >= 0 (got ${ms})`);
+    this.current += ms;
   }
 
   /**
@@ -100,7 +112,7 @@ export class FakeClock implements Clock {
       if (next > limit) {
         throw new Error(`FakeClock.runUntilIdle: ${this.live} timer(s) still pending after ${maxMs} ms`);
       }
-      fired += this.advance(next - this.current);
+      fired += this.advance(Math.max(0, next - this.current));
     }
   }
 

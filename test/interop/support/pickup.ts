@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callerArgs, PASSWORD } from '../../../bench/support/ringd-bench.ts';
 import type { EventClient, StreamMessage } from '../../support/event-client.ts';
-import { eventOf, type GroupNode, type Phone } from './group-node.ts';
+import { summary, type GroupNode, type Phone } from './group-node.ts';
 import { describeRun, startSipp, type SippProcess, type SippRun } from './sipp.ts';
 
 /** The answers pickup.md's table gives a picker ("Outcomes for the picker"), status and phrase. */
@@ -101,26 +101,26 @@ export function startCancellingCaller(g: GroupNode, number: string, afterMs: num
 
 /**
  * Waits until `count` legs of the caller call to `number` ring (a `call_ringing` event for each outgoing
- * leg whose master is that call); resolves with the caller call's id and the ringing legs' ids.
+ * leg whose master is that call); resolves with the caller call's id and the ringing legs' ids. With
+ * `caller` (its SIPp) and `g`, a caller that ends before the legs ring fails the wait at once, and any
+ * failure says what the caller's SIPp saw, ringd's log, its SIP counters and overload control's figures.
  */
 export async function ringing(
   events: EventClient,
   number: string,
   count: number,
-  timeoutMs = 10_000,
+  o: { caller?: SippProcess; g?: GroupNode; timeoutMs?: number } = {},
 ): Promise<{ callerCallId: string; legIds: string[] }> {
-  const created = await eventOf(
-    events,
-    (m) =>
-      m.type === 'call_created' &&
-      m.data.direction === 'incoming' &&
-      m.data.destination?.target === number &&
-      !events.messages.some((h) => h.type === 'call_hangup' && h.data.id === m.data.id),
-    timeoutMs,
-  );
-  const callerCallId: string = created.data.id;
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  let ended: SippRun | undefined;
+  void o.caller?.done.then((r) => (ended = r));
   const deadline = Date.now() + timeoutMs;
-  const legs = () =>
+  const calls = (m: StreamMessage) =>
+    m.type === 'call_created' &&
+    m.data.direction === 'incoming' &&
+    m.data.destination?.target === number &&
+    !events.messages.some((h) => h.type === 'call_hangup' && h.data.id === m.data.id);
+  const legsOf = (callerCallId: string) =>
     [
       ...new Set(
         events.messages
@@ -133,14 +133,44 @@ export async function ringing(
           .map((m) => m.data.id as string),
       ),
     ].sort();
-  while (legs().length < count) {
+  let callerCallId: string | undefined;
+  for (;;) {
+    callerCallId ??= events.messages.find(calls)?.data.id as string | undefined;
+    const legs = callerCallId === undefined ? [] : legsOf(callerCallId);
+    if (callerCallId !== undefined && legs.length >= count) return { callerCallId, legIds: legs };
+    const what =
+      callerCallId === undefined
+        ? `no call to ${number} was created`
+        : `only ${legs.length} of ${count} legs of ${callerCallId} rang`;
+    if (ended !== undefined)
+      throw new Error(`${what} before the caller ended; ${await notRinging(events, o)}`);
     if (Date.now() > deadline)
-      throw new Error(
-        `only ${legs().length} of ${count} legs of ${callerCallId} rang within ${timeoutMs} ms`,
-      );
+      throw new Error(`${what} within ${timeoutMs} ms; ${await notRinging(events, o)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { callerCallId, legIds: legs() };
+}
+
+/** What {@link ringing} reports when the legs did not ring: the events, the caller's SIPp, ringd's side. */
+async function notRinging(events: EventClient, o: { caller?: SippProcess; g?: GroupNode }): Promise<string> {
+  const parts = [`received: ${summary(events.messages)}`];
+  if (o.caller !== undefined) {
+    o.caller.kill();
+    parts.push(`the caller's SIPp: ${describeRun(await o.caller.done)}`);
+  }
+  if (o.g !== undefined) {
+    const metrics = await fetch(`${o.g.http}/metrics`)
+      .then((r) => r.text())
+      .catch((e: Error) => `(GET /metrics failed: ${e.message})`);
+    const sip = metrics
+      .split('\n')
+      .filter((l) => /^ringd_(calls_refused|sip_queue|sip_requests|sip_responses|sip_inbound)/.test(l))
+      .filter((l) => !l.endsWith(' 0') || l.startsWith('ringd_calls_refused'));
+    parts.push(
+      `ringd's SIP counters (those not 0), overload control's refusals and queue delay: ${sip.join('; ')}`,
+    );
+    parts.push(`ringd's log (last 3000 characters): ${o.g.node.ringd.output().slice(-3000)}`);
+  }
+  return parts.join('\n');
 }
 
 /** `PUT /v1.0/users/{id}` with the tenant's key; anything but 200 throws with the answer. */

@@ -82,6 +82,62 @@ describe('OverloadGuard', () => {
     }
   });
 
+  test('a blocked loop (its tick fires 350 ms late, then the backlog is read) refuses nothing: the stop is not a queue', () => {
+    const { clock, g, changes, read } = guard();
+    clock.advance(100); // probe 1 sent at 100…
+    clock.stall(350); // …then nothing runs until 450
+    clock.advance(0); // the overdue tick runs first (timers before I/O), late by 250 ms
+    assert.equal(g.refuse(), false, 'the probe’s age is the stop, not a queue');
+    read(); // the backlog is read: probe 1 waited 350 ms
+    assert.equal(g.lastDelayMs, 350);
+    assert.equal(g.refuse(), false, 'the calls in the backlog are taken');
+    clock.advance(100); // tick at 550 sends probe 2
+    clock.advance(3);
+    read(); // read in 3 ms: the backlog is gone
+    assert.equal(g.refuse(), false);
+    assert.deepEqual(changes, [], 'never refused');
+  });
+
+  test('a blocked loop whose backlog is read before its tick runs refuses nothing either', () => {
+    const { clock, g, changes, read } = guard();
+    clock.advance(100); // probe 1 sent at 100
+    clock.stall(2000); // blocked for 2 s inside an I/O callback…
+    read(); // …which goes on reading the socket before the timers run: probe 1 waited 2 s
+    assert.equal(g.refuse(), false);
+    clock.advance(0); // the overdue tick: probe 2
+    clock.advance(2);
+    read();
+    assert.equal(g.refuse(), false);
+    assert.deepEqual(changes, []);
+  });
+
+  test('a queue that outlasts the drain after a stop is refused, 200 ms after the loop runs again', () => {
+    const { clock, g, changes, inFlight, read } = guard();
+    clock.advance(100); // probe 1 sent at 100
+    clock.stall(400); // blocked until 500
+    clock.advance(0); // the late tick at 500
+    read(); // probe 1: 400 ms (the stop), and what came after it still waits
+    assert.equal(g.shedding, false, 'the loop has only just resumed');
+    clock.advance(100); // tick at 600: probe 2 goes behind what the backlog still holds
+    clock.advance(99);
+    assert.equal(g.shedding, false);
+    clock.advance(1); // tick at 700: probe 2 unread for 100 ms, the loop behind for 200 ms since it resumed
+    assert.equal(g.shedding, true);
+    assert.deepEqual(changes, [[true, 100]]);
+    assert.equal(inFlight.length, 1);
+  });
+
+  test('a queue seen before the loop stops is still counted after it', () => {
+    const { clock, g, inFlight } = guard();
+    clock.advance(100); // probe 1 sent at 100, unread
+    clock.advance(150); // tick at 200: unread for 100 ms, a queue since 200
+    assert.equal(g.shedding, false);
+    clock.stall(300); // blocked until 550
+    clock.advance(0); // the late tick: the queue has lasted since 200
+    assert.equal(g.shedding, true);
+    assert.equal(inFlight.length, 1);
+  });
+
   test('a probe still unread counts with its age: a growing queue is refused before its probe is read', () => {
     const { clock, g, changes, inFlight } = guard();
     clock.advance(100); // probe sent at 100, never read for now

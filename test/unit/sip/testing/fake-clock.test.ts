@@ -117,4 +117,27 @@ describe('FakeClock', () => {
       [...due].sort((a, b) => a - b),
     );
   });
+
+  test('stall(): time moves, nothing fires; the overdue timers fire late, in order, at the time then', () => {
+    const c = new FakeClock();
+    const got: Array<[string, number]> = [];
+    c.setTimer(100, () => got.push(['a', c.now()]));
+    c.setTimer(200, () => got.push(['b', c.now()]));
+    c.setTimer(900, () => got.push(['c', c.now()]));
+    c.stall(350);
+    assert.deepEqual(got, [], 'a blocked loop runs no timer');
+    assert.equal(c.now(), 350);
+    assert.equal(c.advance(0), 2);
+    assert.deepEqual(got, [
+      ['a', 350],
+      ['b', 350],
+    ]);
+    c.setTimer(10, () => got.push(['d', c.now()]));
+    assert.equal(c.runUntilIdle(), 2, 'runUntilIdle goes on from the time then');
+    assert.deepEqual(got.slice(2), [
+      ['d', 360],
+      ['c', 900],
+    ]);
+    assert.throws(() => c.stall(-1), RangeError);
+  });
 });
