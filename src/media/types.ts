@@ -57,8 +57,19 @@ export interface MediaEndpoint {
   setRemote(address: string, rtpPort: number, rtcpPort?: number): void;
   stats(): EndpointStats;
   /** Frees the ports; idempotent. Unbridges and stops any player. */
-  close(): void;
+  close(opts?: CloseOptions): void;
   readonly closed: boolean;
+}
+
+/** How an endpoint is closed. */
+export interface CloseOptions {
+  /**
+   * The peer never answered the offer that named this endpoint (it refused it, or the offer was never
+   * sent), so it had no reason to send media here. When no packet reached the endpoint either, its ports
+   * may serve the next endpoint at once: the quarantine that keeps a call's late packets from the next one
+   * has nothing to keep out.
+   */
+  unanswered?: boolean;
 }
 
 /** Something to play to a peer: ringback, busy, congestion, a beep, music on hold, a WAV file. */

@@ -4,6 +4,7 @@
  * was closed. No sockets.
  */
 import type {
+  CloseOptions,
   EndpointStats,
   MediaEndpoint,
   MediaPlane,
@@ -22,6 +23,8 @@ export class FakeEndpoint implements MediaEndpoint {
   partner: FakeEndpoint | undefined;
   readonly players = new Set<FakePlayer>();
   private _closed = false;
+  /** What `close` was told (`unanswered`: the peer never answered the offer naming this endpoint). */
+  closedWith: CloseOptions | undefined;
 
   constructor(
     private readonly plane: FakeMedia,
@@ -45,9 +48,10 @@ export class FakeEndpoint implements MediaEndpoint {
     return { rtpIn: 0, rtpOut: 0, rtcpIn: 0, rtcpOut: 0, bytesIn: 0, bytesOut: 0, dropped: 0 };
   }
 
-  close(): void {
+  close(opts?: CloseOptions): void {
     if (this._closed) return;
     this._closed = true;
+    this.closedWith = opts ?? {};
     this.plane.unbridge(this);
     for (const p of [...this.players]) p.stop();
     this.plane.live.delete(this.id);

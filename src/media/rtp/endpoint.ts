@@ -4,7 +4,7 @@
  * (`onRtp`/`onRtcp`) reads a few fields and forwards the received Buffer itself: no allocation, no lookup.
  */
 import type { Socket, RemoteInfo } from 'node:dgram';
-import type { EndpointStats, MediaEndpoint } from '../types.ts';
+import type { CloseOptions, EndpointStats, MediaEndpoint } from '../types.ts';
 import type { RtpPlayer } from '../tones/player.ts';
 import type { PairHolder, SocketPair } from './socket-pair.ts';
 
@@ -14,8 +14,11 @@ export interface EndpointOwner {
   readonly relatchAfter: number;
   /** Counts one forwarded packet. */
   relayed: number;
-  /** Called once from `close()` (the pair is no longer held by the endpoint). */
-  endpointClosed(ep: RelayEndpoint): void;
+  /**
+   * Called once from `close()` (the pair is no longer held by the endpoint); `unused`: the peer never
+   * answered and no packet ever arrived, so the pair may be lent again at once.
+   */
+  endpointClosed(ep: RelayEndpoint, unused: boolean): void;
 }
 
 /** The send side of one channel (RTP or RTCP): where to send and what source is latched. */
@@ -135,8 +138,11 @@ export class RelayEndpoint implements MediaEndpoint, PairHolder {
     };
   }
 
-  /** Gives the ports back to the relay; idempotent. Unbridges and stops any player. */
-  close(): void {
+  /**
+   * Gives the ports back to the relay; idempotent. Unbridges and stops any player. With `unanswered`, and
+   * when no packet ever arrived, the relay may lend them again at once (no quarantine).
+   */
+  close(opts?: CloseOptions): void {
     if (this.isClosed) return;
     this.isClosed = true;
     const p = this.partner;
@@ -147,7 +153,7 @@ export class RelayEndpoint implements MediaEndpoint, PairHolder {
     this.player?.stop();
     this.player = null;
     if (this.pair.holder === this) this.pair.holder = null;
-    this.owner.endpointClosed(this);
+    this.owner.endpointClosed(this, opts?.unanswered === true && this.rtpIn === 0 && this.rtcpIn === 0);
   }
 
   /** Sends a packet of ours (a player's) to the peer; false when no destination is known. */

@@ -7,7 +7,10 @@
  * been idle for `quarantineMs` (late packets of the old call are dropped meanwhile, and latching then
  * follows the new peer); the oldest idle pair is reused first, pairs idle longer than `idleCloseMs` are
  * closed, and at most `maxIdlePairs` stay pooled. A pair in quarantine is lent early only when the port
- * range has no other pair left.
+ * range has no other pair left. A pair whose peer never answered the offer naming it and never sent it a
+ * packet (a ring-all member cancelled while it rang, one that said busy) has no late packets to keep out:
+ * it skips the quarantine and is lent first, so a group call's ringing legs do not hold their ports for a
+ * second after the call is answered elsewhere.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket, SocketOptions } from 'node:dgram';
@@ -85,6 +88,8 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
   /** Released pairs, oldest first (`idleHead` is the index of the oldest). */
   private idle: SocketPair[] = [];
   private idleHead = 0;
+  /** Released pairs that never served a peer: lendable at once, the last released first. */
+  private ready: SocketPair[] = [];
   private sweepTimer: ReturnType<MediaClock['setTimer']> | undefined;
   private readonly quarantineMs: number;
   private readonly idleCloseMs: number;
@@ -137,7 +142,7 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
    */
   allocateNow(): RelayEndpoint {
     if (this.shut) throw new Error('RtpRelay is closed');
-    const pooled = this.takeIdle(false);
+    const pooled = this.ready.pop() ?? this.takeIdle(false);
     if (pooled !== undefined) return this.lend(pooled);
     for (let i = 0; i < this.pool.size; i++) {
       const port = this.pool.reserveNext();
@@ -167,7 +172,7 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
   async warm(pairs: number): Promise<number> {
     let bound = 0;
     const attempts = Math.min(this.pool.size, pairs * 2 + 16);
-    for (let i = 0; i < attempts && bound < pairs && !this.shut && this.idleCount < this.maxIdle; i++) {
+    for (let i = 0; i < attempts && bound < pairs && !this.shut && this.pooledCount < this.maxIdle; i++) {
       const port = this.pool.reserveNext();
       if (port === undefined) break;
       try {
@@ -243,10 +248,11 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
     let sockets = 0;
     for (const ep of this.endpoints.values()) sockets += ep.pair.sockets;
     for (let i = this.idleHead; i < this.idle.length; i++) sockets += this.idle[i].sockets;
+    for (const p of this.ready) sockets += p.sockets;
     return {
       endpoints: this.endpoints.size,
       packetsRelayed: this.relayed,
-      pooledPairs: this.idleCount,
+      pooledPairs: this.pooledCount,
       sockets,
     };
   }
@@ -258,11 +264,12 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
     this.sweepTimer = undefined;
     for (const ep of [...this.endpoints.values()]) ep.close();
     this.closeIdle(() => true);
+    this.closeReady(() => true);
     await Promise.all([...this.closing]);
   }
 
   /** @internal called by an endpoint's close(): its pair goes back to the pool (or is closed). */
-  endpointClosed(ep: RelayEndpoint): void {
+  endpointClosed(ep: RelayEndpoint, unused: boolean): void {
     this.endpoints.delete(ep.id);
     const pair = ep.pair;
     if (this.shut || this.maxIdle === 0) {
@@ -270,14 +277,24 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
       return;
     }
     pair.releasedAt = this.clock.now();
-    this.idle.push(pair);
-    if (this.idleCount > this.maxIdle) this.retire(this.idle[this.idleHead++]);
+    if (unused) this.ready.push(pair);
+    else this.idle.push(pair);
+    if (this.pooledCount > this.maxIdle) {
+      // Over the cap: the oldest released pair goes (a quarantined one before a ready one).
+      if (this.idleCount > 0) this.retire(this.idle[this.idleHead++]);
+      else this.retire(this.ready.shift()!);
+    }
     this.compactIdle();
     this.armSweep();
   }
 
   private get idleCount(): number {
     return this.idle.length - this.idleHead;
+  }
+
+  /** Pairs pooled in all: quarantined or past it, and ready. */
+  private get pooledCount(): number {
+    return this.idleCount + this.ready.length;
   }
 
   private lend(pair: SocketPair): RelayEndpoint {
@@ -312,6 +329,13 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
     this.compactIdle();
   }
 
+  /** Closes ready pairs from the longest idle (the bottom of the stack) while `expired(pair)` holds. */
+  private closeReady(expired: (p: SocketPair) => boolean): void {
+    let n = 0;
+    while (n < this.ready.length && expired(this.ready[n])) this.retire(this.ready[n++]);
+    if (n > 0) this.ready.splice(0, n);
+  }
+
   private compactIdle(): void {
     if (this.idleHead === this.idle.length) {
       this.idle = [];
@@ -324,12 +348,13 @@ export class RtpRelay implements MediaPlane, EndpointOwner {
 
   /** While pairs are pooled, a timer closes those idle longer than `idleCloseMs`. */
   private armSweep(): void {
-    if (this.sweepTimer !== undefined || this.idleCount === 0) return;
+    if (this.sweepTimer !== undefined || this.pooledCount === 0) return;
     const every = Math.max(1000, Math.min(this.idleCloseMs, 10_000));
     this.sweepTimer = this.clock.setTimer(every, () => {
       this.sweepTimer = undefined;
       const now = this.clock.now();
       this.closeIdle((p) => now - p.releasedAt >= this.idleCloseMs);
+      this.closeReady((p) => now - p.releasedAt >= this.idleCloseMs);
       this.armSweep();
     });
     (this.sweepTimer as { unref?: () => void }).unref?.();

@@ -3,7 +3,14 @@
  * address and port, one `o=` session id per leg, version incremented on each new description), the
  * codecs negotiated with it, and what its last description said.
  */
-import type { AudioDescription, Codec, MediaDirection, MediaEndpoint, Player } from '../../media/types.ts';
+import type {
+  AudioDescription,
+  CloseOptions,
+  Codec,
+  MediaDirection,
+  MediaEndpoint,
+  Player,
+} from '../../media/types.ts';
 import { buildSdp, isTelephoneEvent } from '../../media/sdp/index.ts';
 
 /** The direction to answer an offer with (RFC 3264 §6.1): sendonly ↔ recvonly, others unchanged. */
@@ -71,11 +78,11 @@ export class LegMedia {
     this.endpoint.setRemote(a.address, a.port, a.rtcpPort);
   }
 
-  /** Stops the player and closes the endpoint (idempotent). */
-  release(): void {
+  /** Stops the player and closes the endpoint (idempotent); `opts` as `MediaEndpoint.close` takes them. */
+  release(opts?: CloseOptions): void {
     this.player?.stop();
     this.player = undefined;
-    this.endpoint?.close();
+    this.endpoint?.close(opts);
     this.endpoint = undefined;
   }
 

@@ -87,6 +87,8 @@ export class OutboundLeg extends LegCore implements LegHandle {
   readonly groupcallId: string;
   readonly masterCallId: string;
   private reported = false;
+  /** A provisional response carried a body (early-media SDP): the peer may have sent media. */
+  private peerSdp = false;
   /** What `fail` ends the leg with (reported to the groupcall once the record is `hangup`). */
   private failedWith: Failure | undefined;
   private ringTimer: TimerHandle | undefined;
@@ -134,7 +136,7 @@ export class OutboundLeg extends LegCore implements LegHandle {
       env.allocating.count--;
     }
     if (this.state !== 'new') {
-      endpoint.close(); // cancelled while the endpoint was being allocated
+      endpoint.close({ unanswered: true }); // cancelled while the endpoint was being allocated
       return;
     }
     this.media.attach(endpoint);
@@ -164,7 +166,7 @@ export class OutboundLeg extends LegCore implements LegHandle {
     this.state = 'inviting';
     env.journal.dialing(this.record);
     env.registry.ringing(this);
-    out.onProgress = (res) => this.onProgress(res.status);
+    out.onProgress = (res) => this.onProgress(res);
     out.onAnswer = (session, res) => this.onAnswer(session, res);
     out.onFailure = (f) => this.onFailure(f);
     this.ringTimer = env.timers.set(this.req.ringTimeoutMs, () => {
@@ -191,7 +193,8 @@ export class OutboundLeg extends LegCore implements LegHandle {
     if (this.state !== 'inviting') return;
     this.state = 'canceling';
     this.ringTimer = this.env.timers.clear(this.ringTimer);
-    this.media.release();
+    // The endpoint stays until the final response says whether the callee answered (a 2xx crossing the
+    // CANCEL): a 487 lets its ports serve the next call at once (`fail`), anything else quarantines them.
     this.env.registry.stoppedRinging(this);
     this.env.journal.setStatus(this.record, 'canceling', end);
     this.out?.cancel(headers);
@@ -222,8 +225,9 @@ export class OutboundLeg extends LegCore implements LegHandle {
 
   // ---- UA reports ------------------------------------------------------------------------------------
 
-  private onProgress(status: number): void {
-    if (status <= 100 || this.state !== 'inviting') return;
+  private onProgress(res: SipResponse): void {
+    if (res.bodyLength > 0) this.peerSdp = true;
+    if (res.status <= 100 || this.state !== 'inviting') return;
     this.env.journal.setStatus(this.record, 'ringing');
     this.listener.progress(this);
   }
@@ -278,6 +282,14 @@ export class OutboundLeg extends LegCore implements LegHandle {
   }
 
   private fail(failure: Failure, end: End): void {
+    // Never answered, and refused with a final response (or never invited), no early-media SDP: the callee
+    // had no reason to send media to our endpoint, which may then serve the next call without quarantine.
+    if (
+      this.state !== 'answered' &&
+      !this.peerSdp &&
+      (this.out === undefined || this.failure?.cause === 'rejected')
+    )
+      this.media.release({ unanswered: true });
     if (this.state !== 'answered') this.state = 'ended';
     this.ringTimer = this.env.timers.clear(this.ringTimer);
     // The record reaches `hangup` before the groupcall hears of it (`afterDone` reports `failure`): a linear

@@ -214,6 +214,11 @@ export abstract class SipMessage {
     for (const e of this._h) for (const v of e.elements()) fn(e.h.name, v);
   }
 
+  /** The body's length in bytes (0 when none), without materializing it. */
+  get bodyLength(): number {
+    return this._body !== undefined ? this._body.length : this._bodyEnd - this._bodyStart;
+  }
+
   /** The body; an empty Buffer when none. */
   get body(): Buffer {
     let b = this._body;

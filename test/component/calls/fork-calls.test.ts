@@ -232,3 +232,65 @@ describe('ringing a user with two devices', () => {
     h.net.heal();
   });
 });
+
+describe('what a leg tells its media endpoint as it closes', () => {
+  // A leg whose callee never answered the offer and had no reason to send media closes its endpoint
+  // `unanswered`: the relay may then lend its ports to the next call at once instead of after a quarantine.
+  test('a phone cancelled while it rang: unanswered, once its 487 came; the answered phone and the caller: not', async () => {
+    const { h, alice, desk, mobile } = await setup();
+    desk.behaviour = 'ring';
+    mobile.behaviour = 'ring';
+    const v = h.dial(alice, '201');
+    await h.run(50);
+    const [deskEp, mobileEp] = h.media.all;
+    desk.answer(desk.invites[0]);
+    await h.run(50);
+    assert.deepEqual(h.wire(RINGD, '10.0.0.3'), ['INVITE', 'CANCEL', 'ACK'], 'mobile: 487 to the CANCEL');
+    assert.deepEqual(mobileEp.closedWith, { unanswered: true });
+    assert.equal(deskEp.closed, false);
+    void v.session!.bye();
+    await h.assertClean();
+    assert.deepEqual(deskEp.closedWith, {}, 'the answered phone may still send: quarantined');
+    assert.deepEqual(h.media.facing('10.0.0.1').closedWith, {}, "the caller's endpoint: quarantined");
+  });
+
+  test('a busy phone (486): unanswered', async () => {
+    const { h, alice, desk, mobile } = await setup();
+    desk.behaviour = 'busy';
+    mobile.behaviour = 'answer';
+    const v = h.dial(alice, '201');
+    await h.run(50);
+    assert.ok(v.session);
+    const [deskEp] = h.media.all;
+    assert.equal(deskEp.remote, undefined, "the desk's endpoint never learned a remote");
+    assert.deepEqual(deskEp.closedWith, { unanswered: true });
+    void v.session!.bye();
+    await h.assertClean();
+  });
+
+  test('a 200 crossing the CANCEL: quarantined', async () => {
+    const { h, alice } = await setup();
+    const v = h.dial(alice, '201'); // both phones: 180 then 200 at once
+    await h.run(50);
+    assert.deepEqual(h.wire(RINGD, '10.0.0.3'), ['INVITE', 'CANCEL', 'ACK', 'BYE']);
+    const [, mobileEp] = h.media.all;
+    assert.deepEqual(mobileEp.closedWith, {}, 'it answered: its packets may still come');
+    void v.session!.bye();
+    await h.assertClean();
+  });
+
+  test('early media (183 with SDP) before the 487: quarantined', async () => {
+    const { h, alice, desk, mobile } = await setup();
+    desk.behaviour = 'ring';
+    mobile.behaviour = (inv) => inv.progress(183, { body: mobile.sdp });
+    const v = h.dial(alice, '201');
+    await h.run(50);
+    const [, mobileEp] = h.media.all;
+    desk.answer(desk.invites[0]);
+    await h.run(50);
+    assert.deepEqual(h.wire(RINGD, '10.0.0.3'), ['INVITE', 'CANCEL', 'ACK']);
+    assert.deepEqual(mobileEp.closedWith, {}, 'it offered early media: its packets may still come');
+    void v.session!.bye();
+    await h.assertClean();
+  });
+});

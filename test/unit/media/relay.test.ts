@@ -305,6 +305,66 @@ describe('RtpRelay socket pool', () => {
     assert.deepEqual(relay.stats(), { endpoints: 0, packetsRelayed: 0, pooledPairs: 0, sockets: 0 });
   });
 
+  it('a pair whose peer never answered and never sent a packet skips the quarantine: lent again at once, last released first', async () => {
+    const clock = new FakeClock();
+    const relay = new RtpRelay({ host: HOST, portMin: 41530, portMax: 41539, clock, quarantineMs: 1000 });
+    const [a, b, c] = [relay.allocateNow(), relay.allocateNow(), relay.allocateNow()];
+    a.close(); // an answered call's endpoint: quarantined
+    b.close({ unanswered: true }); // a ring-all member cancelled while it rang
+    c.close({ unanswered: true });
+    assert.equal(relay.stats().pooledPairs, 3);
+    assert.equal(relay.allocateNow().rtpPort, c.rtpPort, 'the last one released first');
+    assert.equal(relay.allocateNow().rtpPort, b.rtpPort);
+    const d = relay.allocateNow();
+    assert.ok(![a.rtpPort, b.rtpPort, c.rtpPort].includes(d.rtpPort), 'a is still in quarantine: a new pair');
+    clock.advance(1000);
+    assert.equal(relay.allocateNow().rtpPort, a.rtpPort, 'a after its quarantine');
+    await relay.close();
+    assert.equal(relay.stats().sockets, 0);
+  });
+
+  it('an unanswered endpoint that received a packet is quarantined all the same', async () => {
+    const clock = new FakeClock();
+    const relay = new RtpRelay({ host: HOST, portMin: 41540, portMax: 41549, clock, quarantineMs: 1000 });
+    const e = relay.allocateNow();
+    const peer = await Peer.open();
+    await peer.send(rtp(1, 9), e.rtpPort); // early media nobody signalled
+    while (e.stats().rtpIn < 1) await new Promise((r) => setImmediate(r));
+    e.close({ unanswered: true });
+    assert.notEqual(relay.allocateNow().rtpPort, e.rtpPort, 'its late packets are kept from the next call');
+    await relay.close();
+    await peer.close();
+  });
+
+  it('ready pairs idle longer than idleCloseMs are closed; closing the relay closes them', async () => {
+    const clock = new FakeClock();
+    const relay = new RtpRelay({ host: HOST, portMin: 41550, portMax: 41555, clock, idleCloseMs: 5000 });
+    const [a, b] = [relay.allocateNow(), relay.allocateNow()];
+    a.close({ unanswered: true });
+    clock.advance(3000);
+    b.close({ unanswered: true });
+    clock.advance(2500); // a idle 5.5 s, b 2.5 s
+    await new Promise((r) => setImmediate(r));
+    assert.equal(relay.stats().pooledPairs, 1, 'a was closed');
+    assert.equal(relay.allocateNow().rtpPort, b.rtpPort, 'b is still ready');
+    const c = relay.allocateNow();
+    c.close({ unanswered: true });
+    await relay.close();
+    assert.deepEqual(relay.stats(), { endpoints: 0, packetsRelayed: 0, pooledPairs: 0, sockets: 0 });
+  });
+
+  it('maxIdlePairs counts ready pairs too: past it the oldest released pair is closed', async () => {
+    const relay = new RtpRelay({ host: HOST, portMin: 41560, portMax: 41569, maxIdlePairs: 2 });
+    const eps = [relay.allocateNow(), relay.allocateNow(), relay.allocateNow()];
+    eps[0].close({ unanswered: true });
+    eps[1].close({ unanswered: true });
+    eps[2].close({ unanswered: true });
+    assert.equal(relay.stats().pooledPairs, 2);
+    assert.equal(relay.allocateNow().rtpPort, eps[2].rtpPort);
+    assert.equal(relay.allocateNow().rtpPort, eps[1].rtpPort, 'eps[0], the oldest, was closed');
+    await relay.close();
+  });
+
   it('drops what arrives on a pooled pair; the next holder relays only its own peers', async () => {
     const clock = new FakeClock();
     const relay = new RtpRelay({ host: HOST, portMin: 41510, portMax: 41513, clock, quarantineMs: 0 });

@@ -125,7 +125,7 @@ describe('FakeClock', () => {
     c.setTimer(200, () => got.push(['b', c.now()]));
     c.setTimer(900, () => got.push(['c', c.now()]));
     c.stall(350);
-    assert.deepEqual(got, [], 'a blocked loop runs no timer');
+    assert.equal(got.length, 0, 'a blocked loop runs no timer');
     assert.equal(c.now(), 350);
     assert.equal(c.advance(0), 2);
     assert.deepEqual(got, [
