@@ -15,12 +15,9 @@
  *   npm run bench:calls -- --nice -10   both servers at a higher scheduling priority than SIPp
  *   npm run bench:calls -- --servers ringd,kamailio   leave out the digest reference
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp } from '../test/interop/support/sipp.ts';
-import { startKamailio } from './support/kamailio.ts';
+import { BENCH_DIGEST, digestCaller, startKamailio } from './support/kamailio.ts';
 import {
   edgeNotes,
   judge,
@@ -34,14 +31,7 @@ import {
   type RunResult,
 } from './support/ladder.ts';
 import { cpuMsOf, mainThreadCpuMsOf, rssOf } from './support/proc.ts';
-import {
-  BENCH_DOMAIN,
-  callerArgs,
-  PASSWORD,
-  registerCallee,
-  startBenchNode,
-  writeInjection,
-} from './support/ringd-bench.ts';
+import { callerArgs, registerCallee, startBenchNode } from './support/ringd-bench.ts';
 
 const argv = process.argv.slice(2);
 const opts = ladderOptions(argv, {
@@ -74,12 +64,9 @@ async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
   const uasPort = await freePort();
   const k = await startKamailio(await freePort(), [`127.0.0.1:${uasPort}`], {
     nice: opts.nice,
-    digest: digest ? { domain: BENCH_DOMAIN, password: PASSWORD } : undefined,
+    digest: digest ? BENCH_DIGEST : undefined,
   });
-  const dir = digest ? mkdtempSync(join(tmpdir(), 'ringd-bench-kamailio-')) : undefined;
-  const auth = dir
-    ? callerArgs({ domain: BENCH_DOMAIN, callerInf: writeInjection(dir, 'caller') }, HOLD_MS, NUMBER)
-    : [];
+  const auth = digest ? digestCaller(HOLD_MS, NUMBER) : undefined;
   try {
     const uas = await startSipp({
       scenario: 'uas-answer.xml',
@@ -98,7 +85,7 @@ async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
         rate: r,
         service: NUMBER,
         timeoutMs: n === calls ? SECONDS * 1000 + 25_000 : 30_000,
-        extraArgs: auth,
+        extraArgs: auth?.args ?? [],
       });
     if (WARMUP > 0) await caller(WARMUP, warmupRate(rate));
     const cpu0 = k.cpuMs();
@@ -108,7 +95,7 @@ async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
     return judge({ rate, calls, seconds: SECONDS, uac, callees: [await uas.done], cpuMs: cpu });
   } finally {
     await k.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    auth?.dispose();
   }
 }
 

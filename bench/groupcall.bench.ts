@@ -21,12 +21,9 @@
  *   npm run bench:groupcall -- --nice -10    both servers at a higher scheduling priority than SIPp
  *   npm run bench:groupcall -- --servers ringd,kamailio   leave out the digest reference
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { freePort } from '../test/interop/support/ports.ts';
 import { runSipp, startSipp, type SippProcess, type SippRun } from '../test/interop/support/sipp.ts';
-import { startKamailio } from './support/kamailio.ts';
+import { BENCH_DIGEST, digestCaller, startKamailio } from './support/kamailio.ts';
 import {
   edgeNotes,
   judge,
@@ -39,14 +36,7 @@ import {
   type RunResult,
 } from './support/ladder.ts';
 import { cpuMsOf, mainThreadCpuMsOf } from './support/proc.ts';
-import {
-  BENCH_DOMAIN,
-  callerArgs,
-  PASSWORD,
-  registerCallee,
-  startBenchNode,
-  writeInjection,
-} from './support/ringd-bench.ts';
+import { callerArgs, PASSWORD, registerCallee, startBenchNode } from './support/ringd-bench.ts';
 
 const opts = ladderOptions(process.argv.slice(2), {
   rates: '200,300,400,450,500,600,750,1000,1250,1500,1750,2000,2500',
@@ -105,13 +95,10 @@ async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
     {
       shmMb: KAMAILIO_SHM_MB,
       nice: opts.nice,
-      digest: digest ? { domain: BENCH_DOMAIN, password: PASSWORD } : undefined,
+      digest: digest ? BENCH_DIGEST : undefined,
     },
   );
-  const dir = digest ? mkdtempSync(join(tmpdir(), 'ringd-bench-kamailio-')) : undefined;
-  const auth = dir
-    ? callerArgs({ domain: BENCH_DOMAIN, callerInf: writeInjection(dir, 'caller') }, HOLD_MS, GROUP_NUMBER)
-    : [];
+  const auth = digest ? digestCaller(HOLD_MS, GROUP_NUMBER) : undefined;
   try {
     const members = await startMembers(ports, calls + WARMUP);
     const caller = (n: number, r: number, extra: string[]) =>
@@ -123,7 +110,7 @@ async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
         rate: r,
         service: GROUP_NUMBER,
         timeoutMs: n === calls ? SECONDS * 1000 + 25_000 : 30_000,
-        extraArgs: [...auth, ...extra],
+        extraArgs: [...(auth?.args ?? []), ...extra],
       });
     if (WARMUP > 0) await caller(WARMUP, warmupRate(rate), []);
     const cpu0 = k.cpuMs();
@@ -133,7 +120,7 @@ async function kamailioRun(rate: number, digest: boolean): Promise<RunResult> {
     return judge({ rate, calls, seconds: SECONDS, uac, callees, cpuMs: cpu, calleeCalls: calls + WARMUP });
   } finally {
     await k.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    auth?.dispose();
   }
 }
 

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cpuMsOfTree } from './proc.ts';
+import { BENCH_DOMAIN, callerArgs, PASSWORD, writeInjection } from './ringd-bench.ts';
 
 const TEMPLATE = resolve(import.meta.dirname, '../kamailio/proxy.cfg.tmpl');
 
@@ -16,6 +17,21 @@ export interface Kamailio {
   /** CPU ms used so far by the main process and its children. */
   cpuMs(): number;
   stop(): Promise<void>;
+}
+
+/** `startKamailio`'s `digest` for the `kamailio-digest` reference: the bench tenant's realm and password. */
+export const BENCH_DIGEST = { domain: BENCH_DOMAIN, password: PASSWORD };
+
+/**
+ * The caller's SIPp arguments against the `kamailio-digest` reference: those it uses against ringd (device
+ * `caller`, `uac-auth-call.xml`), its injection file in a temp dir that `dispose` removes.
+ */
+export function digestCaller(holdMs: number, number: string): { args: string[]; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'ringd-bench-kamailio-'));
+  return {
+    args: callerArgs({ domain: BENCH_DOMAIN, callerInf: writeInjection(dir, 'caller') }, holdMs, number),
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /**
