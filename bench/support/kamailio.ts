@@ -3,6 +3,7 @@
  * run in the foreground with the TLSF allocator, on 127.0.0.1, stopped by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -53,6 +54,109 @@ function digestRoute(password: string): string {
 }
 
 /**
+ * The template's media placeholders: with `ngPort`, the rtpengine module on that control port; a new INVITE's
+ * offer and every provisional or final answer with SDP rewritten to rtpengine's ports (the caller's and the
+ * answering member's RTP then flow through it, as through ringd's relay); the session deleted on BYE and when
+ * every branch failed. Without it, all empty.
+ */
+function mediaSections(ngPort: number | undefined): Record<string, string> {
+  const none = { MEDIA_MODULES: '', MEDIA_BYE: '', MEDIA_OFFER: '', MEDIA_ROUTES: '' };
+  if (ngPort === undefined) return none;
+  const flags = 'replace-origin replace-session-connection';
+  return {
+    MEDIA_MODULES: [
+      'loadmodule "rtpengine.so"',
+      `modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:${ngPort}")`,
+    ].join('\n'),
+    MEDIA_BYE: '    if (is_method("BYE")) rtpengine_delete();',
+    MEDIA_OFFER: [
+      '  if (is_method("INVITE") && has_body("application/sdp")) {',
+      `    rtpengine_offer("${flags}");`,
+      '    t_on_reply("MEDIA_ANSWER");',
+      '    t_on_failure("MEDIA_FAILED");',
+      '  }',
+    ].join('\n'),
+    MEDIA_ROUTES: [
+      'onreply_route[MEDIA_ANSWER] {',
+      `  if (has_body("application/sdp")) rtpengine_answer("${flags}");`,
+      '}',
+      'failure_route[MEDIA_FAILED] {',
+      '  rtpengine_delete();',
+      '}',
+    ].join('\n'),
+  };
+}
+
+/**
+ * rtpengine (Debian's `rtpengine-daemon`) in userspace (`--table=-1`, no kernel module), its ng control
+ * protocol on `ngPort`, media ports `portMin`…`portMax` on 127.0.0.1; stopped by pid.
+ */
+export async function startRtpengine(
+  ngPort: number,
+  portMin: number,
+  portMax: number,
+): Promise<{ ngPort: number; pid: number; cpuMs(): number; stop(): Promise<void> }> {
+  const child = spawn(
+    'rtpengine',
+    [
+      '--config-file=none',
+      '--foreground',
+      '--log-stderr',
+      '--log-level=4',
+      '--table=-1',
+      '--interface=127.0.0.1',
+      `--listen-ng=127.0.0.1:${ngPort}`,
+      `--port-min=${portMin}`,
+      `--port-max=${portMax}`,
+      '--delete-delay=0',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const started = Date.now();
+  // Its ng socket is bound before it forks its threads; one ping answered means it serves.
+  while (!(await ngPing(ngPort))) {
+    if (child.exitCode !== null) throw new Error(`rtpengine exited: ${log.slice(-2000)}`);
+    if (Date.now() - started > 10_000) {
+      child.kill('SIGKILL');
+      throw new Error(`rtpengine did not start: ${log.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const pid = child.pid!;
+  return {
+    ngPort,
+    pid,
+    cpuMs: () => cpuMsOfTree(pid),
+    async stop() {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** One ng `ping` (bencode over UDP) to rtpengine; true when it answered `pong` within 200 ms. */
+function ngPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    const done = (ok: boolean) => {
+      clearTimeout(t);
+      s.close();
+      resolve(ok);
+    };
+    const t = setTimeout(() => done(false), 200);
+    s.on('message', (m) => done(m.toString().includes('pong')));
+    s.on('error', () => done(false));
+    s.send('ringd-bench d7:command4:pinge', port, '127.0.0.1');
+  });
+}
+
+/**
  * `targets`: the callees' `host:port`; one → relay ($du), several → parallel fork (append_branch).
  * `shmMb`: Kamailio's shared memory (`-m`), where tm keeps its transactions until their wait timer ends: a
  * fork keeps three branches per call, and at ~1 750 calls/s 256 MiB runs out (t_relay fails, the caller
@@ -64,7 +168,13 @@ function digestRoute(password: string): string {
 export async function startKamailio(
   port: number,
   targets: string[],
-  opts: { shmMb?: number; nice?: number; digest?: { domain: string; password: string } } = {},
+  opts: {
+    shmMb?: number;
+    nice?: number;
+    digest?: { domain: string; password: string };
+    /** rtpengine's ng control port: anchor every call's media there (see {@link mediaSections}). */
+    rtpengine?: number;
+  } = {},
 ): Promise<Kamailio> {
   const dir = mkdtempSync(join(tmpdir(), 'ringd-kamailio-'));
   const lines =
@@ -74,12 +184,14 @@ export async function startKamailio(
           `  $ru = "sip:callee@${targets[0]}";`,
           ...targets.slice(1).map((t) => `  append_branch("sip:callee@${t}");`),
         ];
-  const cfg = readFileSync(TEMPLATE, 'utf8')
+  let cfg = readFileSync(TEMPLATE, 'utf8')
     .replaceAll('@PORT@', String(port))
     .replaceAll('@TARGETS@', () => lines.join('\n'))
     .replaceAll('@ALIASES@', () => (opts.digest ? `alias="${opts.digest.domain}"` : ''))
     .replaceAll('@MODULES@', () => (opts.digest ? 'loadmodule "auth.so"' : ''))
     .replaceAll('@AUTH@', () => (opts.digest ? digestRoute(opts.digest.password) : ''));
+  const media = mediaSections(opts.rtpengine);
+  for (const [key, text] of Object.entries(media)) cfg = cfg.replaceAll(`@${key}@`, () => text);
   writeFileSync(join(dir, 'kamailio.cfg'), cfg);
   // `nice -n` execs Kamailio in place: the pid stays the one we stop, and the children it forks inherit it.
   const nice = opts.nice ?? 0;

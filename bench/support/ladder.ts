@@ -202,3 +202,29 @@ export function runLines(ladders: Array<[server: string, ladder: Ladder]>): stri
         `  ${s.padEnd(15)} ${String(x.rate).padStart(5)}/s  ${x.ok ? 'pass' : 'FAIL'}  achieved ${x.achieved.toFixed(0)}/s  ok ${x.success}  failed ${x.failed}  retrans ${x.retrans}  ${x.cpuMsPerCall.toFixed(3)} ms CPU/call ${x.why}`,
     );
 }
+
+/**
+ * One run made of several parts measured side by side (independent servers each taking a share of the rate,
+ * as `--shards` does): it passes only when every part passed; calls, failures, retransmissions, the achieved
+ * rate and the CPU add up, so the CPU per call is the whole's. `rate` is the whole's target.
+ */
+export function combineRuns(rate: number, parts: RunResult[]): RunResult {
+  const sum = (f: (r: RunResult) => number) => parts.reduce((s, r) => s + f(r), 0);
+  const success = sum((r) => r.success);
+  const perCall = (f: (r: RunResult) => number) => (success ? sum((r) => f(r) * r.success) / success : 0);
+  const withMain = parts.every((r) => r.mainMsPerCall !== undefined);
+  return {
+    rate,
+    ok: parts.length > 0 && parts.every((r) => r.ok),
+    success,
+    failed: sum((r) => r.failed),
+    retrans: sum((r) => r.retrans),
+    achieved: sum((r) => r.achieved),
+    cpuMsPerCall: perCall((r) => r.cpuMsPerCall),
+    ...(withMain ? { mainMsPerCall: perCall((r) => r.mainMsPerCall ?? 0) } : {}),
+    why: parts
+      .map((r, i) => (r.ok ? '' : `part ${i + 1}: ${r.why}`))
+      .filter(Boolean)
+      .join('; '),
+  };
+}

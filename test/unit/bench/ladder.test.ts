@@ -1,7 +1,7 @@
 /** The benchmarks' rate ladder: a rate counts only when every one of its runs passed. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { edgeNotes, search, type RunResult } from '../../../bench/support/ladder.ts';
+import { combineRuns, edgeNotes, search, type RunResult } from '../../../bench/support/ladder.ts';
 
 const result = (rate: number, ok: boolean, cpuMsPerCall = 1): RunResult => ({
   rate,
@@ -63,5 +63,35 @@ describe('rate ladder', () => {
         '  y: no rate passed (the lowest tried: 400/s)',
       ],
     );
+  });
+
+  test('parts measured side by side add up, and the whole passes only when every part did', () => {
+    const a: RunResult = { ...result(500, true, 1.0), achieved: 490, mainMsPerCall: 0.7 };
+    const b: RunResult = {
+      ...result(500, true, 2.0),
+      success: 1500,
+      achieved: 495,
+      retrans: 2,
+      mainMsPerCall: 1.1,
+    };
+    const whole = combineRuns(1000, [a, b]);
+    assert.equal(whole.rate, 1000);
+    assert.equal(whole.ok, true);
+    assert.equal(whole.success, 2000);
+    assert.equal(whole.achieved, 985);
+    assert.equal(whole.retrans, 2);
+    assert.equal(
+      whole.cpuMsPerCall,
+      (500 * 1.0 + 1500 * 2.0) / 2000,
+      'the CPU of both over the calls of both',
+    );
+    assert.equal(whole.mainMsPerCall, (500 * 0.7 + 1500 * 1.1) / 2000);
+    assert.equal(whole.why, '');
+
+    const failed = combineRuns(1000, [a, { ...result(500, false), why: '3 failed' }]);
+    assert.equal(failed.ok, false);
+    assert.equal(failed.why, 'part 2: 3 failed');
+    assert.equal(failed.mainMsPerCall, undefined, 'only when every part measured its event loop');
+    assert.equal(combineRuns(1000, []).ok, false, 'no part is no pass');
   });
 });
