@@ -123,7 +123,7 @@ async function kamailioRun(rate: number, digest: boolean, media = false): Promis
   const calls = rate * SECONDS;
   const ports = await Promise.all(MEMBERS.map(() => freePort()));
   // The media variant: rtpengine's ports below the kernel's ephemeral range, where the SIPps bind.
-  const rtp = media ? await startRtpengine(await freePort(), 10_000, 31_999) : undefined;
+  const rtp = media ? await startRtpengine(await freePort(), 10_000, 31_999, opts.nice) : undefined;
   const k = await startKamailio(
     await freePort(),
     ports.map((p) => `127.0.0.1:${p}`),

@@ -12,12 +12,8 @@ import { BENCH_DOMAIN, callerArgs, PASSWORD, writeInjection } from './ringd-benc
 
 const TEMPLATE = resolve(import.meta.dirname, '../kamailio/proxy.cfg.tmpl');
 
-export interface Kamailio {
+export interface Kamailio extends Daemon {
   port: number;
-  pid: number;
-  /** CPU ms used so far by the main process and its children. */
-  cpuMs(): number;
-  stop(): Promise<void>;
 }
 
 /** `startKamailio`'s `digest` for the `kamailio-digest` reference: the bench tenant's realm and password. */
@@ -89,14 +85,16 @@ function mediaSections(ngPort: number | undefined): Record<string, string> {
 
 /**
  * rtpengine (Debian's `rtpengine-daemon`) in userspace (`--table=-1`, no kernel module), its ng control
- * protocol on `ngPort`, media ports `portMin`…`portMax` on 127.0.0.1; stopped by pid.
+ * protocol on `ngPort`, media ports `portMin`…`portMax` on 127.0.0.1, at scheduling priority `nice`; stopped
+ * by pid.
  */
 export async function startRtpengine(
   ngPort: number,
   portMin: number,
   portMax: number,
-): Promise<{ ngPort: number; pid: number; cpuMs(): number; stop(): Promise<void> }> {
-  const child = spawn(
+  nice = 0,
+): Promise<Daemon & { ngPort: number }> {
+  const d = await startDaemon(
     'rtpengine',
     [
       '--config-file=none',
@@ -110,34 +108,11 @@ export async function startRtpengine(
       `--port-max=${portMax}`,
       '--delete-delay=0',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    nice,
+    // Its ng socket is bound before it forks its threads; one ping answered means it serves.
+    () => ngPing(ngPort),
   );
-  let log = '';
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const started = Date.now();
-  // Its ng socket is bound before it forks its threads; one ping answered means it serves.
-  while (!(await ngPing(ngPort))) {
-    if (child.exitCode !== null) throw new Error(`rtpengine exited: ${log.slice(-2000)}`);
-    if (Date.now() - started > 10_000) {
-      child.kill('SIGKILL');
-      throw new Error(`rtpengine did not start: ${log.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const pid = child.pid!;
-  return {
-    ngPort,
-    pid,
-    cpuMs: () => cpuMsOfTree(pid),
-    async stop() {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  return { ngPort, ...d };
 }
 
 /** One ng `ping` (bencode over UDP) to rtpengine; true when it answered `pong` within 200 ms. */
@@ -193,13 +168,9 @@ export async function startKamailio(
   const media = mediaSections(opts.rtpengine);
   for (const [key, text] of Object.entries(media)) cfg = cfg.replaceAll(`@${key}@`, () => text);
   writeFileSync(join(dir, 'kamailio.cfg'), cfg);
-  // `nice -n` execs Kamailio in place: the pid stays the one we stop, and the children it forks inherit it.
-  const nice = opts.nice ?? 0;
-  const command = nice === 0 ? ['kamailio'] : ['nice', '-n', String(nice), 'kamailio'];
-  const child: ChildProcess = spawn(
-    command[0],
+  const d = await startDaemon(
+    'kamailio',
     [
-      ...command.slice(1),
       '-f',
       join(dir, 'kamailio.cfg'),
       '-DD',
@@ -217,25 +188,56 @@ export async function startKamailio(
       '-Y',
       dir,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    opts.nice ?? 0,
+    (log) => /Listening on/.test(log),
   );
+  await new Promise((r) => setTimeout(r, 300)); // children forked and bound
+  return {
+    port,
+    ...d,
+    async stop() {
+      await d.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A reference server run in the foreground, its process tree's CPU read from /proc, stopped by pid. */
+interface Daemon {
+  pid: number;
+  /** CPU ms used so far by the process and its children. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `command args` (through `nice -n`, which execs it in place, so the pid stays the one we stop and
+ * the children it forks inherit the priority) and resolves once `ready(output so far)` holds; fails with its
+ * output when it exits first or is not ready within 10 s.
+ */
+async function startDaemon(
+  command: string,
+  args: string[],
+  nice: number,
+  ready: (log: string) => boolean | Promise<boolean>,
+): Promise<Daemon> {
+  const argv = nice === 0 ? [command, ...args] : ['nice', '-n', String(nice), command, ...args];
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const started = Date.now();
-  while (!/Listening on/.test(log)) {
-    if (child.exitCode !== null) throw new Error(`kamailio exited: ${log.slice(-2000)}`);
+  while (!(await ready(log))) {
+    if (child.exitCode !== null) throw new Error(`${command} exited: ${log.slice(-2000)}`);
     if (Date.now() - started > 10_000) {
       child.kill('SIGKILL');
-      throw new Error(`kamailio did not start: ${log.slice(-2000)}`);
+      throw new Error(`${command} did not start: ${log.slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  await new Promise((r) => setTimeout(r, 300)); // children forked and bound
   const pid = child.pid!;
   return {
-    port,
     pid,
     cpuMs: () => cpuMsOfTree(pid),
     async stop() {
@@ -243,7 +245,6 @@ export async function startKamailio(
       const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(t);
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
